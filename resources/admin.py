@@ -1,0 +1,84 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Category,
+    DigitalResource,
+    Distribution,
+    DownloadDaily,
+    DownloadEvent,
+    Kit,
+    KitRequest,
+    ResourceBundle,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(DigitalResource)
+class DigitalResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "format", "access", "status", "campaign", "category", "download_count"]
+    list_filter = ["status", "access", "format", "category", "campaign"]
+    search_fields = ["title", "description", "sha256"]
+    list_select_related = ["campaign", "category"]
+    autocomplete_fields = ["campaign", "category"]
+    readonly_fields = ["file_size", "sha256", "content_type", "download_count", "updated_at"]
+
+
+@admin.register(DownloadEvent)
+class DownloadEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "resource", "bundle", "channel", "facility", "province_code"]
+    list_filter = ["channel"]
+    list_select_related = ["resource", "bundle", "facility"]
+    raw_id_fields = ["resource", "bundle", "user", "facility", "region"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(DownloadDaily)
+class DownloadDailyAdmin(admin.ModelAdmin):
+    list_display = ["date", "resource", "province_code", "count"]
+    list_select_related = ["resource"]
+    raw_id_fields = ["resource"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+
+@admin.register(ResourceBundle)
+class ResourceBundleAdmin(admin.ModelAdmin):
+    list_display = ["title", "campaign", "status", "file_size", "built_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    list_select_related = ["campaign"]
+    autocomplete_fields = ["campaign", "resources"]
+
+
+@admin.register(Kit)
+class KitAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "campaign", "quantity_total", "quantity_available"]
+    list_filter = ["campaign"]
+    search_fields = ["code", "name"]
+    list_select_related = ["campaign"]
+    autocomplete_fields = ["campaign"]
+
+
+@admin.register(KitRequest)
+class KitRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "kit", "facility", "quantity", "status", "origin", "created_at"]
+    list_filter = ["status", "origin", "kit"]
+    search_fields = ["facility__name", "kit__code", "tracking_number"]
+    list_select_related = ["kit", "facility"]
+    autocomplete_fields = ["kit", "facility"]
+    raw_id_fields = ["distribution", "created_by"]
+
+
+@admin.register(Distribution)
+class DistributionAdmin(admin.ModelAdmin):
+    list_display = ["id", "kit", "quantity_per_facility", "status", "processed", "total"]
+    list_filter = ["status"]
+    list_select_related = ["kit"]
+    autocomplete_fields = ["kit", "campaign", "province"]

@@ -1,0 +1,587 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from facilities.roles import get_scope
+
+# ---------------------------------------------------------------------------
+# Digital resources
+# ---------------------------------------------------------------------------
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResourceFormat(models.TextChoices):
+    VIDEO = "video", _("Video")
+    IMAGE = "image", _("Image")
+    DOCUMENT = "document", _("Document")
+    COURSEWARE = "courseware", _("Courseware")
+    AUDIO = "audio", _("Audio")
+    EXHIBIT_DESIGN = "exhibit_design", _("Exhibit design")
+    OTHER = "other", _("Other")
+
+
+class ResourceAccess(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Members only")
+
+
+class ResourceStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class DigitalResourceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Public resources for everyone; member-only ones for facility staff and reviewers."""
+        scope = get_scope(user)
+        if scope.is_admin or scope.is_coordinator or scope.facility_ids:
+            return self
+        return self.filter(access=ResourceAccess.PUBLIC)
+
+    def published(self):
+        return self.filter(status=ResourceStatus.PUBLISHED)
+
+
+def resource_upload_to(instance, filename):
+    return f"resources/files/{filename}"
+
+
+class DigitalResource(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="digital_resources",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resources",
+    )
+    format = models.CharField(_("format"), max_length=32, choices=ResourceFormat.choices)
+    access = models.CharField(
+        _("access"), max_length=16, choices=ResourceAccess.choices, default=ResourceAccess.PUBLIC
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ResourceStatus.choices,
+        default=ResourceStatus.PUBLISHED,
+    )
+    file = models.FileField(_("file"), upload_to=resource_upload_to, max_length=300)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    file_size = models.BigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    cover = models.ImageField(
+        _("cover image"), upload_to="resources/covers/", blank=True, max_length=300
+    )
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="resources/thumbnails/", blank=True, max_length=300
+    )
+    download_count = models.PositiveBigIntegerField(_("downloads"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    objects = DigitalResourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("digital resource")
+        verbose_name_plural = _("digital resources")
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="resource_sync_idx"),
+            models.Index(fields=["status", "access", "-published_at"]),
+            models.Index(fields=["-download_count", "id"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class DownloadChannel(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    BUNDLE = "bundle", _("Offline bundle")
+
+
+class DownloadEvent(models.Model):
+    """One download of one resource; the raw material of download statistics."""
+
+    resource = models.ForeignKey(
+        DigitalResource,
+        verbose_name=_("resource"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="download_events",
+    )
+    bundle = models.ForeignKey(
+        "resources.ResourceBundle",
+        verbose_name=_("bundle"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="download_events",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "facilities.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Province code of the downloading facility, '' when unknown (anonymous downloads).
+    province_code = models.CharField(_("province code"), max_length=6, blank=True, default="")
+    channel = models.CharField(_("channel"), max_length=16, choices=DownloadChannel.choices)
+    client_network = models.CharField(
+        _("client network"),
+        max_length=64,
+        blank=True,
+        help_text=_("Address truncated to /24 or /48."),
+    )
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    rolled_up = models.BooleanField(_("rolled up"), default=False)
+
+    class Meta:
+        verbose_name = _("download event")
+        verbose_name_plural = _("download events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["resource", "created_at"]),
+            models.Index(
+                fields=["created_at"], condition=Q(rolled_up=False), name="download_not_rolled_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resource__isnull=False) | Q(bundle__isnull=False),
+                name="download_names_something",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.resource_id or self.bundle_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DownloadDaily(models.Model):
+    """Downloads per resource, day and province, rolled up from events by a periodic task."""
+
+    resource = models.ForeignKey(
+        DigitalResource,
+        verbose_name=_("resource"),
+        on_delete=models.CASCADE,
+        related_name="daily_downloads",
+    )
+    date = models.DateField(_("date"))
+    province_code = models.CharField(_("province code"), max_length=6, blank=True, default="")
+    count = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        verbose_name = _("daily downloads")
+        verbose_name_plural = _("daily downloads")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "date", "province_code"], name="download_daily_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self):
+        return f"{self.resource_id} {self.date} {self.province_code or '-'}: {self.count}"
+
+
+class BundleStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be built")
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ResourceBundle(models.Model):
+    """An offline package (ZIP with manifest) of digital resources for poorly connected places."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bundles",
+    )
+    resources = models.ManyToManyField(
+        DigitalResource, verbose_name=_("resources"), related_name="bundles", blank=True
+    )
+    access = models.CharField(
+        _("access"), max_length=16, choices=ResourceAccess.choices, default=ResourceAccess.PUBLIC
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=BundleStatus.choices, default=BundleStatus.PENDING
+    )
+    file = models.FileField(_("file"), upload_to="bundles/", blank=True, max_length=300)
+    file_size = models.BigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    manifest = models.JSONField(_("manifest"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    download_count = models.PositiveBigIntegerField(_("downloads"), default=0)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("resource bundle")
+        verbose_name_plural = _("resource bundles")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+# ---------------------------------------------------------------------------
+# Physical kits
+# ---------------------------------------------------------------------------
+
+
+class Kit(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kits",
+    )
+    description = models.TextField(_("description"), blank=True)
+    contents = models.TextField(_("contents"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="kits/", blank=True, max_length=300)
+    quantity_total = models.PositiveIntegerField(_("total quantity"), default=0)
+    quantity_available = models.PositiveIntegerField(_("available quantity"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kit")
+        verbose_name_plural = _("kits")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_available__gte=0)
+                & Q(quantity_available__lte=F("quantity_total")),
+                name="kit_available_within_total",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class KitRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class KitRequestOrigin(models.TextChoices):
+    REQUEST = "request", _("Request by the facility")
+    DISTRIBUTION = "distribution", _("Bulk distribution")
+
+
+class KitRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins: all; coordinators: their provinces; facility staff: their own facilities."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        condition = Q(pk__in=[])
+        if scope.facility_ids:
+            condition |= Q(facility_id__in=scope.facility_ids)
+        if scope.province_codes:
+            condition |= Q(facility__province_id__in=scope.province_codes)
+        return self.filter(condition)
+
+    def reviewable_by(self, user):
+        """Requests the user may approve, reject or ship."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        if scope.province_codes:
+            return self.filter(facility__province_id__in=scope.province_codes)
+        return self.none()
+
+
+class KitRequest(models.Model):
+    kit = models.ForeignKey(
+        Kit, verbose_name=_("kit"), on_delete=models.PROTECT, related_name="requests"
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        related_name="kit_requests",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    purpose = models.TextField(_("purpose"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=KitRequestStatus.choices,
+        default=KitRequestStatus.SUBMITTED,
+    )
+    origin = models.CharField(
+        _("origin"),
+        max_length=16,
+        choices=KitRequestOrigin.choices,
+        default=KitRequestOrigin.REQUEST,
+    )
+    distribution = models.ForeignKey(
+        "resources.Distribution",
+        verbose_name=_("distribution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("rejected or cancelled at"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    history = HistoricalRecords()
+    objects = KitRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kit request")
+        verbose_name_plural = _("kit requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "kit"]),
+            models.Index(fields=["facility", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="kit_request_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["distribution", "facility"],
+                condition=Q(distribution__isnull=False),
+                name="one_allocation_per_distribution_and_facility",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.kit.code} × {self.quantity} → {self.facility}"
+
+
+class KitRequestTransition(models.Model):
+    """The timeline of a request: every status change with who, when and a note."""
+
+    kit_request = models.ForeignKey(
+        KitRequest,
+        verbose_name=_("kit request"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=16, choices=KitRequestStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=16, choices=KitRequestStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("kit request transition")
+        verbose_name_plural = _("kit request transitions")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class DistributionStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Distribution(models.Model):
+    """A push of one kit to many facilities at once, processed in chunks by a task."""
+
+    kit = models.ForeignKey(
+        Kit, verbose_name=_("kit"), on_delete=models.PROTECT, related_name="distributions"
+    )
+    quantity_per_facility = models.PositiveIntegerField(_("quantity per facility"))
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        verbose_name=_("participants of campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="distributions",
+    )
+    province = models.ForeignKey(
+        "facilities.Region",
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("facility kind"), max_length=32, blank=True)
+    facility_ids = models.JSONField(_("explicit facilities"), default=list, blank=True)
+    allow_partial = models.BooleanField(
+        _("as far as stock allows"),
+        default=False,
+        help_text=_("Allocate in order of facility id until stock runs out instead of refusing."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DistributionStatus.choices,
+        default=DistributionStatus.QUEUED,
+    )
+    total = models.PositiveIntegerField(_("targets"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    allocated = models.PositiveIntegerField(_("allocated"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("distribution")
+        verbose_name_plural = _("distributions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_per_facility__gt=0), name="distribution_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(processed__lte=F("total")), name="distribution_processed_within_total"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.kit.code}"
+
+
+class DistributionSkip(models.Model):
+    distribution = models.ForeignKey(
+        Distribution,
+        verbose_name=_("distribution"),
+        on_delete=models.CASCADE,
+        related_name="skips",
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    facility_label = models.CharField(_("facility as given"), max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        verbose_name = _("skipped facility")
+        verbose_name_plural = _("skipped facilities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "facility"],
+                condition=Q(facility__isnull=False),
+                name="distribution_skip_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facility_label or self.facility_id}: {self.reason}"
