@@ -1,1 +1,6 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("campaigns.views.campaigns")),
+    path("", include("campaigns.views.dashboard")),
+]

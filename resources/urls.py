@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("resources.views.kits")),
+    path("", include("resources.views.digital")),
+    path("", include("resources.views.distributions")),
+]

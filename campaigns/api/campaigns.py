@@ -1,0 +1,2 @@
+def register(router):
+    """Register campaign and participation viewsets."""

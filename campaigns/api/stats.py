@@ -1,0 +1,2 @@
+def register(router):
+    """Register statistics endpoints."""

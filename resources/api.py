@@ -1,2 +1,0 @@
-def register(router):
-    """Register this app's viewsets on the shared API router."""

@@ -1,0 +1,2 @@
+def register(router):
+    """Register the distributions viewsets."""

@@ -1,0 +1,6 @@
+"""Celery tasks of the resources app; imported here so that autodiscovery finds them all."""
+
+from .bundles import *  # noqa: F403
+from .digital import *  # noqa: F403
+from .distributions import *  # noqa: F403
+from .kits import *  # noqa: F403
