@@ -32,6 +32,11 @@ browser:
 test: install browser
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The API fuzzing of `make test`, with many more generated examples per operation.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	  $(BIN)/python -m pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
