@@ -1,0 +1,148 @@
+"""Admin behaviour of kits and kit requests, mixed into KitAdmin and KitRequestAdmin.
+
+The admin is one more door onto the services: stock and status change only through them,
+so the edit forms keep those fields read-only and the bulk actions call the services one
+request at a time, reporting each refusal as an admin message.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from config.errors import DomainError
+
+from .models import KitRequest, KitRequestTransition
+from .services import kits as services
+
+
+class KitAdminForm(forms.ModelForm):
+    def clean_quantity_total(self):
+        total = self.cleaned_data["quantity_total"]
+        kit = self.instance
+        if kit.pk:
+            held = kit.quantity_total - kit.quantity_available
+            if total < held:
+                raise forms.ValidationError(
+                    _("Approved requests hold %(held)d units; the total cannot be lower."),
+                    params={"held": held},
+                )
+        return total
+
+
+class KitAdminMixin:
+    """Total stock is edited here; available stock only moves through the services."""
+
+    form = KitAdminForm
+    readonly_fields = ["quantity_available", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.quantity_available = obj.quantity_total
+            super().save_model(request, obj, form, change)
+            return
+        if "quantity_total" in form.changed_data:
+            try:
+                services.change_total_stock(
+                    kit=obj, quantity_total=form.cleaned_data["quantity_total"], by=request.user
+                )
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                obj.refresh_from_db(fields=["quantity_total", "quantity_available"])
+        # Save the other fields without writing back a stale quantity_available.
+        others = [
+            name
+            for name in form.changed_data
+            if name not in ("quantity_total", "quantity_available")
+        ]
+        if others:
+            obj.save(update_fields=[*others, "updated_at"])
+
+
+class KitRequestTransitionInline(admin.TabularInline):
+    model = KitRequestTransition
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+class KitRequestAdminMixin:
+    """Requests are created in the portal, the API or by distributions, and move only
+    through the workflow services; here reviewers approve or reject them in bulk."""
+
+    inlines = [KitRequestTransitionInline]
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in KitRequest._meta.concrete_fields if f.name != "purpose"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would lose the stock an approved request holds; cancel it instead.
+        return False
+
+    def _run(self, request, queryset, call, done_message):
+        done = 0
+        for kit_request in queryset.select_related("kit", "facility").order_by("pk"):
+            try:
+                call(kit_request)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    f"#{kit_request.pk} {kit_request.kit.code}: {error.message}",
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Approve selected requests (reserves stock)"))
+    def approve_selected(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda kit_request: services.approve_request(kit_request=kit_request, by=request.user),
+            lambda n: ngettext("%(n)d request approved.", "%(n)d requests approved.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Reject selected requests…"))
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if request.POST.get("confirm") and reason:
+            self._run(
+                request,
+                queryset,
+                lambda kit_request: services.reject_request(
+                    kit_request=kit_request, by=request.user, reason=reason
+                ),
+                lambda n: (
+                    ngettext("%(n)d request rejected.", "%(n)d requests rejected.", n) % {"n": n}
+                ),
+            )
+            return None
+        if request.POST.get("confirm"):
+            self.message_user(request, _("Give the reason for the rejection."), messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject kit requests"),
+            "queryset": queryset.select_related("kit", "facility"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "resources/kits/admin_reject.html", context)

@@ -1,0 +1,102 @@
+"""A small world for the kit tests: two provinces, three facilities, one user per role."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+
+from facilities.models import MembershipRole
+from resources.models import Kit, KitRequest, KitRequestStatus
+from resources.services.kits import record_transition
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Eight users per test: hashing their passwords with PBKDF2 would take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    kit: Kit
+    facility: object  # approved, province A: the requesting facility
+    neighbour: object  # another facility of province A
+    faraway: object  # a facility of province B
+    staff: object
+    manager: object
+    neighbour_staff: object
+    faraway_staff: object
+    coordinator: object  # of province A
+    other_coordinator: object  # of province B
+    admin: object
+    outsider: object
+
+    def user(self, role):
+        return getattr(self, role)
+
+
+def build_world(kit_total=20):
+    province_a, _, county_a = factories.region_tree("230000", "黑龙江省")
+    province_b, _, county_b = factories.region_tree("440000", "广东省")
+    facility = factories.FacilityFactory(name="黑河流动科技馆", region=county_a)
+    neighbour = factories.FacilityFactory(name="绥化科普大篷车", region=county_a)
+    faraway = factories.FacilityFactory(name="韶关流动科技馆", region=county_b)
+    staff = factories.MembershipFactory(
+        facility=facility, role=MembershipRole.STAFF, user__username="staff"
+    ).user
+    manager = factories.MembershipFactory(
+        facility=facility, role=MembershipRole.MANAGER, user__username="manager"
+    ).user
+    neighbour_staff = factories.MembershipFactory(
+        facility=neighbour, user__username="neighbour"
+    ).user
+    faraway_staff = factories.MembershipFactory(facility=faraway, user__username="faraway").user
+    coordinator = factories.CoordinatorFactory(
+        province=province_a, user__username="coordinator"
+    ).user
+    other_coordinator = factories.CoordinatorFactory(
+        province=province_b, user__username="other-coordinator"
+    ).user
+    admin = factories.AdminFactory(username="admin")
+    outsider = factories.UserFactory(username="outsider")
+    kit = factories.KitFactory(code="HEALTH-01", name="健康生活展板", quantity_total=kit_total)
+    return World(
+        kit=kit,
+        facility=facility,
+        neighbour=neighbour,
+        faraway=faraway,
+        staff=staff,
+        manager=manager,
+        neighbour_staff=neighbour_staff,
+        faraway_staff=faraway_staff,
+        coordinator=coordinator,
+        other_coordinator=other_coordinator,
+        admin=admin,
+        outsider=outsider,
+    )
+
+
+HOLDING = {KitRequestStatus.APPROVED, KitRequestStatus.SHIPPED, KitRequestStatus.RECEIVED}
+
+
+def request_in_status(world, status, quantity=1, facility=None):
+    """A request already in `status`, with the stock it would hold taken from the kit."""
+    with transaction.atomic():
+        kit_request = factories.KitRequestFactory(
+            kit=world.kit,
+            facility=facility or world.facility,
+            quantity=quantity,
+            status=status,
+            created_by=world.staff,
+            carrier="顺丰"
+            if status in (KitRequestStatus.SHIPPED, KitRequestStatus.RECEIVED)
+            else "",
+        )
+        record_transition(kit_request, "", KitRequestStatus.SUBMITTED, world.staff, "")
+        if status in HOLDING:
+            Kit.objects.filter(pk=world.kit.pk).update(
+                quantity_available=world.kit.quantity_available - quantity
+            )
+            world.kit.refresh_from_db()
+    return KitRequest.objects.get(pk=kit_request.pk)
