@@ -1,8 +1,12 @@
+import uuid
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import CampaignStatus
 from facilities.roles import get_scope
 
 
@@ -27,17 +31,29 @@ class ActivityQuerySet(models.QuerySet):
     def verified(self):
         return self.filter(status=ActivityStatus.VERIFIED)
 
+    def with_photos(self):
+        """What a list of activities shows, in a constant number of queries."""
+        return self.select_related("campaign", "facility", "region").prefetch_related("photos")
+
     def visible_to(self, user):
         """Verified reports for everyone; unverified ones for their facility and reviewers."""
         scope = get_scope(user)
         if scope.is_admin:
             return self
-        condition = Q(status=ActivityStatus.VERIFIED)
+        # The public sees verified reports of published campaigns only.
+        condition = Q(status=ActivityStatus.VERIFIED) & ~Q(campaign__status=CampaignStatus.DRAFT)
         if scope.facility_ids:
             condition |= Q(facility_id__in=scope.facility_ids)
         if scope.province_codes:
             condition |= Q(facility__province_id__in=scope.province_codes)
         return self.filter(condition)
+
+    def editable_by(self, user):
+        """Reports the user may change and add photos to: those of the facilities they work for."""
+        scope = get_scope(user)
+        if not scope.facility_ids:
+            return self.none()
+        return self.filter(facility_id__in=scope.facility_ids)
 
     def reviewable_by(self, user):
         scope = get_scope(user)
@@ -121,9 +137,20 @@ class Activity(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_editable(self):
+        """Staff may change a report and its photos until it is verified."""
+        return self.status != ActivityStatus.VERIFIED
+
+    @property
+    def is_launch_ceremony(self):
+        return self.kind == ActivityKind.LAUNCH_CEREMONY
+
 
 def photo_upload_to(instance, filename):
-    return f"activities/photos/{filename}"
+    """A random name per photo: the uploader's file name never reaches storage or the public."""
+    extension = PurePosixPath(filename).suffix.lower()
+    return f"activities/photos/{instance.activity_id}/{uuid.uuid4().hex}{extension}"
 
 
 class ActivityPhoto(models.Model):

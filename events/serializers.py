@@ -1,0 +1,160 @@
+"""Shapes of activities in the API. Business rules live in services.py, not here."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from campaigns.models import Campaign
+from facilities.models import Facility, Region
+
+from .models import Activity, ActivityPhoto
+
+
+def absolute_url(request, url):
+    """Storage URLs are absolute on S3 and paths on local media; answer absolute ones."""
+    if url and request is not None and url.startswith("/"):
+        return request.build_absolute_uri(url)
+    return url
+
+
+class ActivityPhotoSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActivityPhoto
+        fields = [
+            "id",
+            "image_url",
+            "thumbnail_url",
+            "width",
+            "height",
+            "caption",
+            "credit",
+            "created_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, photo):
+        return absolute_url(self.context.get("request"), photo.image.url)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_thumbnail_url(self, photo):
+        """Null until the thumbnail task has run."""
+        if not photo.thumbnail:
+            return None
+        return absolute_url(self.context.get("request"), photo.thumbnail.url)
+
+
+class FlagRecipientSerializer(serializers.Serializer):
+    participation = serializers.IntegerField(source="id")
+    facility = serializers.IntegerField(source="facility_id")
+    name = serializers.CharField(source="facility.name")
+    flag_awarded_at = serializers.DateTimeField()
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    """An activity as readers see it, with its photos (prefetched by the viewset)."""
+
+    url = serializers.SerializerMethodField()
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    province = serializers.SerializerMethodField()
+    photos = ActivityPhotoSerializer(many=True, read_only=True)
+    flag_recipients = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "url",
+            "campaign",
+            "facility",
+            "facility_name",
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "region",
+            "region_name",
+            "province",
+            "audience_count",
+            "description",
+            "status",
+            "reject_reason",
+            "created_at",
+            "updated_at",
+            "reviewed_at",
+            "photos",
+            "flag_recipients",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, activity):
+        """The public page of the activity."""
+        return absolute_url(
+            self.context.get("request"), reverse("events:detail", args=[activity.pk])
+        )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_province(self, activity):
+        return activity.region_id[:2] + "0000"
+
+    @extend_schema_field(FlagRecipientSerializer(many=True))
+    def get_flag_recipients(self, activity):
+        """Units awarded the joint-action flag at this launch ceremony (empty otherwise)."""
+        if not activity.is_launch_ceremony:
+            return []
+        return FlagRecipientSerializer(activity.flags_awarded.all(), many=True).data
+
+
+class ActivityUpdateSerializer(serializers.ModelSerializer):
+    """What staff may change on their report (PATCH)."""
+
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Region code where it took place; defaults to the facility's region."),
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "region",
+            "audience_count",
+            "description",
+        ]
+
+
+class ActivityCreateSerializer(ActivityUpdateSerializer):
+    """A new report (POST): for which campaign and facility, and what happened."""
+
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.public())
+    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
+
+    class Meta(ActivityUpdateSerializer.Meta):
+        fields = ["campaign", "facility", *ActivityUpdateSerializer.Meta.fields]
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(
+        allow_empty_file=True,  # refused by the image check, with its own message
+        help_text=_("A JPEG, PNG or WebP photo."),
+    )
+    caption = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    credit = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ActivityRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Why the report is rejected."))
