@@ -120,6 +120,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
+            # A cache that stops answering must not hang the requests that use it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -189,13 +191,19 @@ STORAGES = {
     },
 }
 
-# Mail: console by default; EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS).
+# Mail: console by default; EMAIL_URL=smtp://user:pass@host:port (smtp+tls:// for STARTTLS),
+# file:///some/dir writes each message to a file there.
 EMAIL_URL = env("EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@kepu.localhost")
+# Public address of the site (https://kepu.example.org), for links in mail; paths only when unset.
+SITE_URL = env("SITE_URL")
 if EMAIL_URL.startswith("console:"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 elif EMAIL_URL.startswith("locmem:"):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+elif EMAIL_URL.startswith("file:"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = EMAIL_URL.removeprefix("file://")
 else:
     from urllib.parse import unquote, urlparse
 
@@ -221,18 +229,27 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Publishing fails fast instead of retrying the connection when the broker is down, so that
+# callers with a fallback (download tracking) never hang: max_retries 0 = no reconnect loop.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
 CELERY_BEAT_SCHEDULE = {
     "roll-up-downloads": {
         "task": "resources.tasks.roll_up_downloads",
         "schedule": 300.0,
     },
 }
+# Bulk distributions allocate this many facilities per transaction.
+DISTRIBUTION_CHUNK_SIZE = env_int("DISTRIBUTION_CHUNK_SIZE", 500)
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes "not signed in" a 401 (API.md), not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
@@ -254,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "events.models.ActivityKind",
+        "ActivityStatusEnum": "events.models.ActivityStatus",
+    },
 }
 
 # Upload limits (bytes).
@@ -266,6 +287,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes inside the network speak plain HTTP
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -1,8 +1,8 @@
 import socket
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor, wait
 from urllib.parse import urlparse
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -40,28 +40,43 @@ def _check_storage():
 
 
 def _check_broker():
-    url = urlparse(settings.CELERY_BROKER_URL)
-    with socket.create_connection((url.hostname, url.port or 6379), timeout=HEALTH_TIMEOUT):
+    url = settings.CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=HEALTH_TIMEOUT, socket_timeout=HEALTH_TIMEOUT
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return
+    parsed = urlparse(url)  # another transport: at least something must accept connections
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=HEALTH_TIMEOUT):
         pass
 
 
 @never_cache
 def healthz(request):
-    """Report each configured backend; 503 naming the failing ones when any does not answer."""
+    """Report each configured backend; 503 naming the failing ones when any does not answer.
+
+    The checks run in parallel and the answer comes within HEALTH_TIMEOUT whatever hangs:
+    a check still running then is reported as "timeout" and left to finish on its own.
+    """
     checks = {"database": _check_database, "cache": _check_cache, "storage": _check_storage}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = _check_broker
+    pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="healthz")
+    futures = {name: pool.submit(check) for name, check in checks.items()}
+    wait(futures.values(), timeout=HEALTH_TIMEOUT)
+    pool.shutdown(wait=False)
     results = {}
-    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
-        futures = {name: pool.submit(check) for name, check in checks.items()}
-        for name, future in futures.items():
-            try:
-                future.result(timeout=HEALTH_TIMEOUT)
-                results[name] = "ok"
-            except FutureTimeout:
-                results[name] = "timeout"
-            except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
-                results[name] = f"error: {exc.__class__.__name__}"
+    for name, future in futures.items():
+        if not future.done():
+            results[name] = "timeout"
+        elif future.exception() is not None:
+            results[name] = f"error: {future.exception().__class__.__name__}"
+        else:
+            results[name] = "ok"
     if not settings.CELERY_BROKER_URL:
         results["broker"] = "ok"  # tasks run in-process: nothing to reach
     healthy = all(value == "ok" for value in results.values())

@@ -2,6 +2,15 @@ import pytest
 
 from tests import factories
 
+# Real services for integration tests: s3_server, s3_storage, real_celery_worker, browser_page,
+# redis_server (one a test may stop).
+pytest_plugins = [
+    "tests.fixtures.s3",
+    "tests.fixtures.celery",
+    "tests.fixtures.browser",
+    "tests.fixtures.redis",
+]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
