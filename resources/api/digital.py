@@ -1,2 +1,274 @@
+"""REST endpoints of the digital-resource catalogue, uploads and tracked downloads.
+
+The list answers with a weak ETag and Last-Modified computed by one aggregate query over the
+filtered catalogue, so an unchanged catalogue costs a sync client one cheap 304; the page
+itself is serialised from `.values()` rows (see serializers_digital.catalogue_rows).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Sum
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from config.errors import BadRequest
+from config.pagination import StandardPagination
+from facilities.roles import get_scope
+
+from ..files import FileTooLarge
+from ..filters_digital import DigitalResourceFilter
+from ..models import DigitalResource, DownloadChannel
+from ..serializers_digital import (
+    VALUE_COLUMNS,
+    DigitalResourceSerializer,
+    DigitalResourceUploadSerializer,
+    catalogue_rows,
+)
+from ..services import digital as services
+
+NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag or date you sent")
+NOT_FOUND = OpenApiResponse(description="Unknown, withdrawn (downloads) or not visible to you")
+# Multipart framing and small fields around the file and the optional cover.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+class IsNationalAdmin(permissions.BasePermission):
+    message = gettext_lazy("Only national administrators publish digital resources.")
+
+    def has_permission(self, request, view):
+        return get_scope(request.user).is_admin
+
+
+class CatalogueNegotiation(DefaultContentNegotiation):
+    """`?format=` filters the catalogue by resource format (API.md), so it must not pick a
+    renderer as DRF's URL_FORMAT_OVERRIDE would."""
+
+    class settings:  # noqa: N801 - stands in for api_settings
+        URL_FORMAT_OVERRIDE = None
+
+
+class KnownCountPaginator(Paginator):
+    """Takes the row count the ETag query already computed instead of a second COUNT."""
+
+    @cached_property
+    def count(self):
+        known = getattr(self.object_list, "known_count", None)
+        return known if known is not None else super().count
+
+
+class CataloguePagination(StandardPagination):
+    django_paginator_class = KnownCountPaginator
+
+
+def _member_flag(user):
+    scope = get_scope(user)
+    return "m" if (scope.is_admin or scope.is_coordinator or scope.facility_ids) else "p"
+
+
+def _not_modified(request, etag, last_modified):
+    """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match:
+        if if_none_match.strip() == "*":
+            return True
+        wanted = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+        return etag.removeprefix("W/") in wanted
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return bool(since is not None and last_modified and int(last_modified.timestamp()) <= since)
+
+
+def _conditional(request, etag, last_modified, build):
+    """304 when the client's copy is current, else build() the answer; validators on both."""
+    if _not_modified(request, etag, last_modified):
+        response = Response(status=status.HTTP_304_NOT_MODIFIED)
+    else:
+        response = build()
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    return response
+
+
+def _etag(*parts):
+    return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+
+
+class DigitalResourceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The catalogue: public resources for everyone, member-only ones for facility staff,
+    coordinators and administrators. Sync clients use `status=all` and `updated_since`."""
+
+    serializer_class = DigitalResourceSerializer
+    filterset_class = DigitalResourceFilter
+    pagination_class = CataloguePagination
+    # Token first, so that a missing credential is a 401 with WWW-Authenticate: Token.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    lookup_value_regex = r"\d+"
+    content_negotiation_class = CatalogueNegotiation
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsNationalAdmin()]
+        return [permissions.AllowAny()]
+
+    def get_queryset(self):
+        return DigitalResource.objects.visible_to(self.request.user).select_related("category")
+
+    @extend_schema(
+        responses={
+            200: DigitalResourceSerializer(many=True),
+            304: NOT_MODIFIED,
+            400: OpenApiResponse(description="A filter value is not valid"),
+            404: OpenApiResponse(description="No such page"),
+        },
+        description="The catalogue. Answers ETag and Last-Modified; If-None-Match or "
+        "If-Modified-Since give 304 when nothing changed.",
+    )
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        stamp = queryset.order_by().aggregate(
+            total=Count("id"),
+            last=Max("updated_at"),
+            top=Max("id"),
+            downloads=Sum("download_count"),
+        )
+        query = sorted(request.query_params.lists())
+        etag = _etag(
+            "list",
+            _member_flag(request.user),
+            request.get_host(),
+            query,
+            stamp["total"],
+            stamp["last"] and stamp["last"].isoformat(),
+            stamp["top"],
+            stamp["downloads"],
+        )
+
+        def build():
+            rows = queryset.values(*VALUE_COLUMNS)
+            rows.known_count = stamp["total"]
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(catalogue_rows(page, request))
+
+        return _conditional(request, etag, stamp["last"], build)
+
+    @extend_schema(
+        responses={200: DigitalResourceSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        # Withdrawn resources stay readable here (status "withdrawn"); only downloads stop.
+        resource = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        etag = _etag(
+            "detail",
+            _member_flag(request.user),
+            request.get_host(),
+            resource.pk,
+            resource.updated_at.isoformat(),
+            resource.download_count,
+        )
+        return _conditional(
+            request,
+            etag,
+            resource.updated_at,
+            lambda: Response(self.get_serializer(resource).data),
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": DigitalResourceUploadSerializer},
+        responses={
+            201: DigitalResourceSerializer,
+            400: OpenApiResponse(description="Field errors, e.g. a file that is not its format"),
+            401: OpenApiResponse(description="Not signed in"),
+            403: OpenApiResponse(description="Not a national administrator"),
+            413: OpenApiResponse(description="File larger than RESOURCE_MAX_UPLOAD_SIZE"),
+            415: OpenApiResponse(description="Not a multipart upload"),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        limit = settings.RESOURCE_MAX_UPLOAD_SIZE + settings.PHOTO_MAX_UPLOAD_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit + UPLOAD_OVERHEAD:
+            # Refuse before reading (and spooling to disk) an upload that cannot fit.
+            raise FileTooLarge(_("The upload is too large."))
+        upload = DigitalResourceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        try:
+            resource = services.publish_resource(
+                by=request.user,
+                file=data["file"],
+                title=data["title"],
+                description=data.get("description", ""),
+                resource_format=data["format"],
+                category=data.get("category"),
+                campaign=data.get("campaign"),
+                access=data.get("access"),
+                cover=data.get("cover"),
+            )
+        except FileTooLarge:
+            raise
+        except BadRequest as exc:
+            raise exceptions.ValidationError(
+                {getattr(exc, "field", "file"): [str(exc.message)]}
+            ) from exc
+        resource = self.get_queryset().get(pk=resource.pk)
+        return Response(self.get_serializer(resource).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            302: OpenApiResponse(description="Redirect to a short-lived URL of the file"),
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file itself (local storage)"
+            ),
+            401: OpenApiResponse(description="Member-only resource, no credentials"),
+            404: NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="download", filter_backends=[])
+    def download(self, request, pk=None):
+        """Record a download (channel `api`) and answer 302 to the file."""
+        resource = (
+            services.downloadable(request.user)
+            .only("id", "file", "original_filename", "content_type")
+            .filter(pk=pk)
+            .first()
+        )
+        if resource is None:
+            if services.needs_sign_in(request.user, pk):
+                raise exceptions.NotAuthenticated()
+            raise exceptions.NotFound()
+        services.track_download(
+            resource_id=resource.pk,
+            user=request.user,
+            channel=DownloadChannel.API,
+            remote_addr=request.META.get("REMOTE_ADDR"),
+            method=request.method,
+        )
+        return services.file_response(resource)
+
+
 def register(router):
-    """Register the digital viewsets."""
+    router.register("digital-resources", DigitalResourceViewSet, basename="digital-resource")

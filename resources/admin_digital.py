@@ -1,0 +1,124 @@
+"""Admin behaviour of digital resources, mixed into DigitalResourceAdmin.
+
+Saving goes through the publishing services (checksum, sniffed type, thumbnail task);
+withdrawing and publishing again are bulk actions on the services. Only national
+administrators publish, as in the API.
+"""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from config.errors import DomainError
+from facilities.roles import get_scope
+
+from .forms_digital import DigitalResourceAdminForm
+from .services import digital as services
+
+
+class DigitalResourceAdminMixin:
+    form = DigitalResourceAdminForm
+    actions = ["withdraw_selected", "republish_selected", "regenerate_thumbnails"]
+    readonly_fields = [
+        "thumbnail_preview",
+        "status",
+        "original_filename",
+        "file_size",
+        "sha256",
+        "content_type",
+        "download_count",
+        "published_at",
+        "withdrawn_at",
+        "updated_at",
+        "created_by",
+    ]
+
+    def _publisher(self, request):
+        return get_scope(request.user).is_admin
+
+    def has_add_permission(self, request):
+        return self._publisher(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._publisher(request) and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail_preview(self, obj):
+        if not obj.thumbnail:
+            return "–"
+        return format_html('<img src="{}" alt="" style="max-width:240px">', obj.thumbnail.url)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            services.publish_resource(
+                by=request.user,
+                instance=obj,
+                file=data["file"],
+                title=data["title"],
+                description=data.get("description", ""),
+                resource_format=data["format"],
+                category=data.get("category"),
+                campaign=data.get("campaign"),
+                access=data["access"],
+                cover=data.get("cover") or None,
+            )
+            return
+        cover = None
+        if "cover" in form.changed_data:
+            cover = data.get("cover") or False
+        services.update_resource(
+            resource=obj,
+            by=request.user,
+            file=data["file"] if "file" in form.changed_data else None,
+            cover=cover,
+            resource_format=data["format"],
+            **{name: data.get(name) for name in services.EDITABLE_FIELDS},
+        )
+
+    def _each(self, request, queryset, change, done_message):
+        done = 0
+        for resource in queryset:
+            try:
+                change(resource=resource, by=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{resource}: {error.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw the selected resources"))
+    def withdraw_selected(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.withdraw_resource,
+            lambda n: ngettext("%d resource withdrawn.", "%d resources withdrawn.", n) % n,
+        )
+
+    @admin.action(description=_("Publish the selected resources again"))
+    def republish_selected(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.republish_resource,
+            lambda n: (
+                ngettext("%d resource published again.", "%d resources published again.", n) % n
+            ),
+        )
+
+    @admin.action(description=_("Make the thumbnails again"))
+    def regenerate_thumbnails(self, request, queryset):
+        from .tasks.digital import make_thumbnail
+
+        count = 0
+        for resource_id in queryset.values_list("id", flat=True):
+            services.send_task(make_thumbnail, resource_id=resource_id)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d thumbnail queued.", "%d thumbnails queued.", count) % count,
+            messages.SUCCESS,
+        )
