@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = _("Resources and kits")
+
+    def ready(self):
+        from .services import bundles
+
+        bundles.connect_signals()

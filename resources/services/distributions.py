@@ -1,1 +1,604 @@
-"""distributions"""
+"""Bulk distributions: one kit pushed to thousands of facilities, exactly once each.
+
+`start_distribution` (called by the page and the API) validates the targets, refuses up front
+when the stock cannot cover them, saves the distribution and queues `run_distribution` after
+commit. The task then works in three kinds of steps, each ONE transaction that begins by
+locking the distribution row, so that a retry, a second delivery or a worker killed mid-run and
+restarted can only repeat a step that did not commit, and concurrent runners take turns:
+
+- prepare (once, while `queued`): freezes the ordered list of eligible facility ids in
+  `targets`, records every ineligible target as a skip with its reason, and reserves the stock
+  of all eligible targets in ONE `take_stock`. Without `allow_partial`, when the stock cannot
+  cover every eligible target, the transaction rolls back and the distribution fails: no
+  allocation, no stock taken. With `allow_partial`, it reserves what the stock allows; the
+  eligible facilities are served in ascending facility id, and those beyond the stock are
+  recorded as skipped (`out_of_stock`).
+- chunk (repeated): inserts the allocations of `targets[cursor:cursor + chunk]` with ON
+  CONFLICT DO NOTHING (the `one_allocation_per_distribution_and_facility` constraint), moves
+  `inserted × quantity` units from `reserved` to the allocations, records their timeline in
+  bulk and advances cursor and counters. A chunk happens entirely or not at all.
+- finish: gives back what remains reserved (only when targets turned out to be allocated
+  already), marks the distribution done and mails the staff of the facilities served.
+
+Eligibility (approved facility, matching the criteria) is decided once, at prepare.
+"""
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Participation, ParticipationStatus
+from config.errors import BadRequest, InsufficientStock, NotAllowed
+from facilities.models import Facility, FacilityKind, FacilityStatus, Region
+from facilities.notifications import facility_staff_emails, notify
+from facilities.roles import get_scope
+
+from ..models import (
+    Distribution,
+    DistributionSkip,
+    DistributionStatus,
+    Kit,
+    KitRequest,
+    KitRequestOrigin,
+    KitRequestStatus,
+    SkipReason,
+)
+from .digital import BROKER_ERRORS
+from .kits import record_stock_history, record_transitions_bulk
+from .stock import return_stock, take_stock
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 500
+MAX_LIST_ROWS = 100_000
+MAX_LIST_FILE_SIZE = 10 * 1024 * 1024
+# Words a first row may hold when it is a header rather than a facility.
+HEADER_WORDS = {
+    "id",
+    "facility",
+    "facility id",
+    "facility_id",
+    "name",
+    "facility name",
+    "设施",
+    "设施id",
+    "设施编号",
+    "编号",
+    "名称",
+    "设施名称",
+}
+
+
+def chunk_size():
+    return getattr(settings, "DISTRIBUTION_CHUNK_SIZE", DEFAULT_CHUNK_SIZE) or DEFAULT_CHUNK_SIZE
+
+
+# ---------------------------------------------------------------------------
+# Target lists: uploaded files, ids and names
+# ---------------------------------------------------------------------------
+
+
+def _decode_csv(raw):
+    # Excel on Chinese Windows saves CSV as GB 18030; everything else is UTF-8 (maybe with BOM).
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BadRequest(_("The CSV file is neither UTF-8 nor GB 18030 text."))
+
+
+def _first_column_of_csv(raw):
+    text = _decode_csv(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    for row in csv.reader(io.StringIO(text), dialect):
+        yield row[0] if row else ""
+
+
+def _first_column_of_xlsx(file):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of errors on a broken file
+        raise BadRequest(_("The spreadsheet cannot be read; save it again as XLSX.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(max_col=1, values_only=True):
+            value = row[0] if row else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            yield "" if value is None else str(value)
+    finally:
+        workbook.close()
+
+
+def read_facility_list(file):
+    """The facility ids or names in the first column of an uploaded CSV or XLSX file.
+
+    Empty cells are ignored and a first row that reads like a header ("id", "name", "设施名称" …)
+    is dropped. Raises BadRequest for another format, an unreadable or oversized file.
+    """
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_LIST_FILE_SIZE:
+        raise BadRequest(
+            _("The list file is larger than %(limit)d MB.")
+            % {"limit": MAX_LIST_FILE_SIZE // (1024 * 1024)}
+        )
+    suffix = Path(getattr(file, "name", "") or "").suffix.lower()
+    file.seek(0)
+    if suffix == ".csv":
+        cells = _first_column_of_csv(file.read())
+    elif suffix in (".xlsx", ".xlsm"):
+        cells = _first_column_of_xlsx(file)
+    else:
+        raise BadRequest(_("Upload the list as a CSV or XLSX file."))
+    labels = []
+    for cell in cells:
+        label = cell.strip()
+        if not label:
+            continue
+        if not labels and label.lower() in HEADER_WORDS:
+            continue
+        labels.append(label)
+        if len(labels) > MAX_LIST_ROWS:
+            raise BadRequest(
+                _("The list has more than %(limit)d rows; split it.") % {"limit": MAX_LIST_ROWS}
+            )
+    if not labels:
+        raise BadRequest(_("The list file names no facility."))
+    return labels
+
+
+def resolve_facility_labels(labels):
+    """Facility ids for a list of ids or names, and the (label, reason) pairs not resolved.
+
+    A label of digits is a facility id; anything else must be the exact name of one facility
+    (names are unique only within a region, so a name shared by several is ambiguous).
+    """
+    labels = list(dict.fromkeys(label.strip() for label in labels if label and label.strip()))
+    numbers = {label: int(label) for label in labels if label.isdigit()}
+    names = [label for label in labels if label not in numbers]
+    known_ids = set(
+        Facility.objects.filter(pk__in=set(numbers.values())).values_list("pk", flat=True)
+    )
+    ids_by_name = {}
+    for pk, name in Facility.objects.filter(name__in=names).values_list("pk", "name"):
+        ids_by_name.setdefault(name, []).append(pk)
+    resolved, unresolved = [], []
+    for label in labels:
+        if label in numbers:
+            if numbers[label] in known_ids:
+                resolved.append(numbers[label])
+            else:
+                unresolved.append((label, SkipReason.UNKNOWN_FACILITY))
+            continue
+        matches = ids_by_name.get(label, [])
+        if len(matches) == 1:
+            resolved.append(matches[0])
+        elif matches:
+            unresolved.append((label, SkipReason.AMBIGUOUS_NAME))
+        else:
+            unresolved.append((label, SkipReason.UNKNOWN_FACILITY))
+    return list(dict.fromkeys(resolved)), unresolved
+
+
+def classify_targets(*, campaign=None, province=None, kind="", facility_ids=()):
+    """(eligible facility ids in ascending order, [(facility id or None, label, reason)]).
+
+    Without an explicit list, the targets are the facilities matching every criterion given
+    (approved participants of the campaign, in the province or below it, of the kind); the
+    ones among them that are not approved are skipped. With an explicit list, every listed
+    facility is a target and each one that does not match a criterion is skipped with why.
+    """
+    facilities = Facility.objects.all()
+    if facility_ids:
+        facilities = facilities.filter(pk__in=facility_ids)
+    else:
+        if campaign is not None:
+            facilities = facilities.filter(
+                participations__campaign=campaign,
+                participations__status=ParticipationStatus.APPROVED,
+            )
+        if province is not None:
+            facilities = facilities.filter(region__code__startswith=province.descendant_prefix())
+        if kind:
+            facilities = facilities.filter(kind=kind)
+    rows = facilities.order_by("pk").values_list("pk", "status", "kind", "region_id").distinct()
+
+    participants = None
+    if facility_ids and campaign is not None:
+        participants = set(
+            Participation.objects.filter(
+                campaign=campaign,
+                status=ParticipationStatus.APPROVED,
+                facility_id__in=facility_ids,
+            ).values_list("facility_id", flat=True)
+        )
+    prefix = province.descendant_prefix() if province is not None else None
+
+    eligible, skips, seen = [], [], set()
+    for pk, status, facility_kind, region_id in rows:
+        seen.add(pk)
+        reason = None
+        if participants is not None and pk not in participants:
+            reason = SkipReason.NOT_PARTICIPANT
+        elif facility_ids and prefix and not region_id.startswith(prefix):
+            reason = SkipReason.OUTSIDE_PROVINCE
+        elif facility_ids and kind and facility_kind != kind:
+            reason = SkipReason.OTHER_KIND
+        elif status != FacilityStatus.APPROVED:
+            reason = SkipReason.NOT_APPROVED
+        if reason is None:
+            eligible.append(pk)
+        else:
+            skips.append((pk, "", reason))
+    for pk in sorted(set(facility_ids) - seen):
+        skips.append((None, str(pk), SkipReason.UNKNOWN_FACILITY))
+    return eligible, skips
+
+
+def _stock_refusal(*, kit, eligible, quantity):
+    return InsufficientStock(
+        _(
+            "Not enough stock of %(kit)s: %(count)d facilities × %(quantity)d = %(needed)d units "
+            "are needed and %(available)d are available. Nothing was allocated; add stock, "
+            "narrow the targets or choose “as far as stock allows”."
+        )
+        % {
+            "kit": kit.code,
+            "count": eligible,
+            "quantity": quantity,
+            "needed": eligible * quantity,
+            "available": kit.quantity_available,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------
+# Starting a distribution (the request)
+# ---------------------------------------------------------------------------
+
+
+def start_distribution(
+    *,
+    kit,
+    quantity_per_facility,
+    by,
+    campaign=None,
+    province=None,
+    kind="",
+    facility_ids=(),
+    facility_labels=(),
+    allow_partial=False,
+):
+    """Save a queued distribution of `kit` and queue its task; returns it at once.
+
+    Only national administrators distribute. Refuses (InsufficientStock, nothing saved) when
+    the stock cannot cover every eligible target, unless `allow_partial`; refuses (BadRequest)
+    when no target is chosen or none is found. Labels from an uploaded list (ids or names)
+    that match no single facility are kept as skipped with their reason.
+    """
+    if not get_scope(by).is_admin:
+        raise NotAllowed(_("Only national administrators start bulk distributions."))
+    if quantity_per_facility is None or quantity_per_facility < 1:
+        raise BadRequest(_("The quantity per facility must be at least 1."))
+    if kind and kind not in FacilityKind.values:
+        raise BadRequest(_("Unknown kind of facility."))
+    if isinstance(province, str):
+        province = Region.objects.filter(pk=province).first()
+        if province is None:
+            raise BadRequest(_("Unknown province."))
+    explicit_ids = list(dict.fromkeys(int(pk) for pk in facility_ids or ()))
+    unresolved = []
+    if facility_labels:
+        resolved, unresolved = resolve_facility_labels(facility_labels)
+        if not resolved and not explicit_ids:
+            raise BadRequest(
+                _("None of the %(count)d rows of the list names a known facility.")
+                % {"count": len(unresolved)}
+            )
+        explicit_ids = list(dict.fromkeys(explicit_ids + resolved))
+    if campaign is None and province is None and not kind and not explicit_ids:
+        raise BadRequest(
+            _("Choose the targets: a campaign, a province, a kind of facility or a list.")
+        )
+    eligible, skips = classify_targets(
+        campaign=campaign, province=province, kind=kind, facility_ids=explicit_ids
+    )
+    if not eligible and not skips and not unresolved:
+        raise BadRequest(_("No facility matches these targets."))
+    if not allow_partial and len(eligible) * quantity_per_facility > kit.quantity_available:
+        raise _stock_refusal(kit=kit, eligible=len(eligible), quantity=quantity_per_facility)
+
+    with transaction.atomic():
+        distribution = Distribution.objects.create(
+            kit=kit,
+            quantity_per_facility=quantity_per_facility,
+            campaign=campaign,
+            province=province,
+            kind=kind or "",
+            facility_ids=explicit_ids,
+            allow_partial=allow_partial,
+            created_by=by,
+        )
+        DistributionSkip.objects.bulk_create(
+            DistributionSkip(distribution=distribution, facility_label=label[:255], reason=reason)
+            for label, reason in unresolved
+        )
+        transaction.on_commit(lambda: queue_distribution(distribution.pk))
+    return distribution
+
+
+def queue_distribution(distribution_id):
+    """Send the task; if the broker cannot take it, the distribution waits in `queued` until
+    resume_unfinished_distributions picks it up (worker start, or every few minutes)."""
+    from ..tasks.distributions import run_distribution as run_distribution_task
+
+    try:
+        run_distribution_task.apply_async(args=[distribution_id], retry=False)
+    except BROKER_ERRORS:
+        logger.exception("distribution %s could not be queued yet", distribution_id)
+
+
+def resume_unfinished_distributions(*, queued_before=None):
+    """Queue the task again for distributions not finished; the ids queued.
+
+    After a worker start, all unfinished ones (a worker may have died running one); with
+    `queued_before`, only those still waiting since then (their message never went out).
+    Harmless if one is still being run elsewhere: runners take turns on its lock and each
+    chunk happens once.
+    """
+    unfinished = Distribution.objects.filter(
+        status__in=[DistributionStatus.QUEUED, DistributionStatus.RUNNING]
+    )
+    if queued_before is not None:
+        unfinished = unfinished.filter(
+            status=DistributionStatus.QUEUED, created_at__lt=queued_before
+        )
+    ids = list(unfinished.values_list("pk", flat=True))
+    for distribution_id in ids:
+        queue_distribution(distribution_id)
+    return ids
+
+
+# ---------------------------------------------------------------------------
+# Running it (the task)
+# ---------------------------------------------------------------------------
+
+
+def _locked(distribution_id):
+    return Distribution.objects.select_for_update(of=("self",)).get(pk=distribution_id)
+
+
+def run_distribution(*, distribution_id, size=None):
+    """Prepare, allocate chunk after chunk and finish; safe to call any number of times.
+
+    Returns the distribution as it stands at the end of this call.
+    """
+    size = size or chunk_size()
+    if _prepare(distribution_id):
+        while _allocate_next_chunk(distribution_id, size):
+            pass
+    return Distribution.objects.get(pk=distribution_id)
+
+
+def _prepare(distribution_id):
+    """Freeze targets and reserve stock once; True when there is allocation work to do."""
+    try:
+        with transaction.atomic():
+            distribution = _locked(distribution_id)
+            if distribution.status != DistributionStatus.QUEUED:
+                return distribution.status == DistributionStatus.RUNNING
+            eligible, skips = classify_targets(
+                campaign=distribution.campaign,
+                province=distribution.province,
+                kind=distribution.kind,
+                facility_ids=distribution.facility_ids,
+            )
+            given_skips = distribution.skips.count()  # unresolved rows of an uploaded list
+            quantity = distribution.quantity_per_facility
+            kit = Kit.objects.select_for_update().get(pk=distribution.kit_id)
+            if distribution.allow_partial:
+                served = min(len(eligible), kit.quantity_available // quantity)
+                skips += [(pk, "", SkipReason.OUT_OF_STOCK) for pk in eligible[served:]]
+                eligible = eligible[:served]
+            elif len(eligible) * quantity > kit.quantity_available:
+                raise _stock_refusal(kit=kit, eligible=len(eligible), quantity=quantity)
+            units = len(eligible) * quantity
+            if units:
+                take_stock(kit_id=kit.pk, quantity=units)
+                record_stock_history(
+                    kit_id=kit.pk,
+                    by=distribution.created_by,
+                    reason=_("Distribution #%(id)d reserved %(units)d units")
+                    % {"id": distribution.pk, "units": units},
+                )
+            DistributionSkip.objects.bulk_create(
+                (
+                    DistributionSkip(
+                        distribution=distribution,
+                        facility_id=pk,
+                        facility_label=label,
+                        reason=reason,
+                    )
+                    for pk, label, reason in skips
+                ),
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
+            distribution.targets = eligible
+            distribution.cursor = 0
+            distribution.reserved = units
+            distribution.total = len(eligible) + len(skips) + given_skips
+            distribution.processed = distribution.skipped = len(skips) + given_skips
+            distribution.allocated = 0
+            distribution.status = DistributionStatus.RUNNING
+            distribution.started_at = timezone.now()
+            distribution.save()
+            return True
+    except InsufficientStock as exc:
+        fail_distribution(distribution_id=distribution_id, error=exc.message)
+        return False
+
+
+def _allocate_next_chunk(distribution_id, size):
+    """Allocate the next chunk of targets in one transaction; False once nothing is left."""
+    with transaction.atomic():
+        distribution = _locked(distribution_id)
+        if distribution.status != DistributionStatus.RUNNING:
+            return False
+        chunk = distribution.targets[distribution.cursor : distribution.cursor + size]
+        if not chunk:
+            _finish(distribution)
+            return False
+        existing = set(
+            KitRequest.objects.filter(
+                distribution_id=distribution.pk, facility_id__in=chunk
+            ).values_list("facility_id", flat=True)
+        )
+        fresh = [pk for pk in chunk if pk not in existing]
+        now = timezone.now()
+        by = distribution.created_by
+        KitRequest.objects.bulk_create(
+            [
+                KitRequest(
+                    kit_id=distribution.kit_id,
+                    facility_id=pk,
+                    quantity=distribution.quantity_per_facility,
+                    purpose=_("Bulk distribution #%(id)d") % {"id": distribution.pk},
+                    status=KitRequestStatus.APPROVED,
+                    origin=KitRequestOrigin.DISTRIBUTION,
+                    distribution_id=distribution.pk,
+                    created_by=by,
+                    approved_at=now,
+                )
+                for pk in fresh
+            ],
+            ignore_conflicts=True,
+        )
+        # Under the distribution lock nobody else inserts allocations of this distribution,
+        # so the rows of `fresh` that exist now are exactly the ones this statement inserted.
+        created = list(
+            KitRequest.objects.filter(distribution_id=distribution.pk, facility_id__in=fresh)
+        )
+        units = len(created) * distribution.quantity_per_facility
+        if units > distribution.reserved:
+            raise RuntimeError(f"distribution {distribution.pk} allocates beyond its reservation")
+        note = _("Allocated by bulk distribution #%(id)d") % {"id": distribution.pk}
+        record_transitions_bulk(
+            (request, "", KitRequestStatus.APPROVED, by, note) for request in created
+        )
+        KitRequest.history.bulk_history_create(
+            created, default_user=by, default_change_reason=note[:100], default_date=now
+        )
+        served = {request.facility_id for request in created}
+        already = [pk for pk in chunk if pk not in served]
+        DistributionSkip.objects.bulk_create(
+            [
+                DistributionSkip(
+                    distribution=distribution,
+                    facility_id=pk,
+                    reason=SkipReason.ALREADY_ALLOCATED,
+                )
+                for pk in already
+            ],
+            ignore_conflicts=True,
+        )
+        distribution.reserved -= units
+        distribution.cursor += len(chunk)
+        distribution.processed += len(chunk)
+        distribution.allocated += len(created)
+        distribution.skipped += len(already)
+        distribution.save(update_fields=["reserved", "cursor", "processed", "allocated", "skipped"])
+        return True
+
+
+def _finish(distribution):
+    """Inside the chunk transaction: return unused reservation, mark done, queue the mail."""
+    if distribution.reserved:
+        return_stock(kit_id=distribution.kit_id, quantity=distribution.reserved)
+        record_stock_history(
+            kit_id=distribution.kit_id,
+            by=distribution.created_by,
+            reason=_("Distribution #%(id)d returned %(units)d unused units")
+            % {"id": distribution.pk, "units": distribution.reserved},
+        )
+        distribution.reserved = 0
+    distribution.status = DistributionStatus.DONE
+    distribution.finished_at = timezone.now()
+    distribution.save(update_fields=["reserved", "status", "finished_at"])
+    notify_allocated_facilities(distribution)
+
+
+def notify_allocated_facilities(distribution):
+    """Mail the staff of every facility served: one rendered message, batched tasks."""
+    served = KitRequest.objects.filter(distribution_id=distribution.pk).values("facility_id")
+    notify(
+        emails=facility_staff_emails(served),
+        template="resources/distributions/mail/allocated",
+        context={"distribution": distribution, "kit": distribution.kit},
+    )
+
+
+def fail_distribution(*, distribution_id, error):
+    """Stop an unfinished distribution with a reason; its unused reservation goes back."""
+    with transaction.atomic():
+        distribution = _locked(distribution_id)
+        if distribution.status in (DistributionStatus.DONE, DistributionStatus.FAILED):
+            return distribution
+        if distribution.reserved:
+            return_stock(kit_id=distribution.kit_id, quantity=distribution.reserved)
+            record_stock_history(
+                kit_id=distribution.kit_id,
+                by=distribution.created_by,
+                reason=_("Distribution #%(id)d failed") % {"id": distribution.pk},
+            )
+            distribution.reserved = 0
+        distribution.status = DistributionStatus.FAILED
+        distribution.error = str(error)
+        distribution.finished_at = timezone.now()
+        distribution.save(update_fields=["reserved", "status", "error", "finished_at"])
+    logger.warning("distribution %s failed: %s", distribution_id, error)
+    return distribution
+
+
+# ---------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------
+
+
+def skipped_report_rows(distribution):
+    """Header and rows of the skipped-facilities report, read in batches (CSV download)."""
+    yield [
+        _("Facility id"),
+        _("Facility"),
+        _("Province"),
+        _("As given"),
+        _("Reason code"),
+        _("Reason"),
+    ]
+    skips = (
+        DistributionSkip.objects.filter(distribution=distribution)
+        .select_related("facility__province")
+        .order_by("id")
+    )
+    for skip in skips.iterator(chunk_size=2000):
+        facility = skip.facility
+        yield [
+            facility.pk if facility else "",
+            facility.name if facility else "",
+            facility.province.name if facility else "",
+            skip.facility_label,
+            skip.reason,
+            skip.get_reason_display(),
+        ]

@@ -1,1 +1,214 @@
-urlpatterns = []
+"""Pages of bulk distributions (administrators: start one, watch its progress, download the
+skipped report) and of offline bundles (the bundle list of the catalogue, tracked download)."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from config.errors import DomainError
+from facilities.models import FacilityKind
+from facilities.roles import get_scope
+
+from ..forms_distributions import BundleForm, DistributionForm
+from ..models import Distribution, DistributionStatus
+from ..services import bundles as bundle_services
+from ..services import distributions as services
+
+app_name = "distributions"
+
+PAGE_SIZE = 25
+SKIP_PREVIEW = 20
+
+
+def admin_only(view):
+    """National administrators only: others are sent to sign in, or refused."""
+
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not get_scope(request.user).is_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _distributions():
+    return Distribution.objects.select_related("kit", "campaign", "province", "created_by").defer(
+        "targets"
+    )
+
+
+def progress_data(distribution):
+    """What the progress bar polls: the counters and where the distribution stands."""
+    total = distribution.total
+    return {
+        "id": distribution.pk,
+        "status": distribution.status,
+        "status_label": distribution.get_status_display(),
+        "total": total,
+        "processed": distribution.processed,
+        "allocated": distribution.allocated,
+        "skipped": distribution.skipped,
+        "percent": round(100 * distribution.processed / total) if total else 0,
+        "finished": distribution.status in (DistributionStatus.DONE, DistributionStatus.FAILED),
+        "error": distribution.error,
+    }
+
+
+@admin_only
+def distribution_list(request):
+    page = Paginator(_distributions().order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "resources/distributions/list.html", {"page_obj": page})
+
+
+@admin_only
+def distribution_start(request):
+    form = DistributionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            distribution = services.start_distribution(
+                by=request.user,
+                kit=data["kit"],
+                quantity_per_facility=data["quantity_per_facility"],
+                campaign=data["campaign"],
+                province=data["province"],
+                kind=data["kind"],
+                facility_labels=data["facility_labels"],
+                allow_partial=data["allow_partial"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The distribution has started."))
+            return redirect("distributions:detail", pk=distribution.pk)
+    return render(request, "resources/distributions/start.html", {"form": form})
+
+
+@admin_only
+def distribution_detail(request, pk):
+    distribution = get_object_or_404(_distributions(), pk=pk)
+    skips = (
+        distribution.skips.select_related("facility").order_by("id")[:SKIP_PREVIEW]
+        if distribution.skipped
+        else []
+    )
+    return render(
+        request,
+        "resources/distributions/detail.html",
+        {
+            "distribution": distribution,
+            "kind_label": FacilityKind(distribution.kind).label if distribution.kind else "",
+            "progress": progress_data(distribution),
+            "skips": skips,
+            "skip_preview": SKIP_PREVIEW,
+        },
+    )
+
+
+@admin_only
+def distribution_progress(request, pk):
+    distribution = get_object_or_404(
+        Distribution.objects.only(
+            "id", "status", "total", "processed", "allocated", "skipped", "error"
+        ),
+        pk=pk,
+    )
+    response = JsonResponse(progress_data(distribution))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _Echo:
+    """csv.writer target that hands each written row back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+@admin_only
+def skipped_csv(request, pk):
+    """Every skipped facility with its reason, streamed (UTF-8 with BOM for Excel)."""
+    distribution = get_object_or_404(Distribution.objects.only("id"), pk=pk)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"
+        for row in services.skipped_report_rows(distribution):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="distribution-{distribution.pk}-skipped.csv"'
+    )
+    return response
+
+
+def bundle_list(request):
+    """The offline bundles of the catalogue that the visitor may download."""
+    bundles = (
+        bundle_services.downloadable_bundles(request.user)
+        .select_related("campaign")
+        .order_by("-built_at", "-id")
+    )
+    page = Paginator(bundles, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "resources/bundles/list.html",
+        {"page_obj": page, "is_admin": get_scope(request.user).is_admin},
+    )
+
+
+def bundle_download(request, pk):
+    """Record the download (channel `bundle`) and answer with the ZIP."""
+    bundle = bundle_services.downloadable_bundles(request.user).filter(pk=pk).first()
+    if bundle is None:
+        if bundle_services.bundle_needs_sign_in(request.user, pk):
+            return redirect_to_login(request.get_full_path())
+        raise Http404
+    bundle_services.track_bundle_download(
+        bundle_id=bundle.pk, user=request.user, remote_addr=request.META.get("REMOTE_ADDR")
+    )
+    return bundle_services.bundle_file_response(bundle)
+
+
+@admin_only
+def bundle_create(request):
+    form = BundleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bundle = bundle_services.create_bundle(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("The bundle “%(title)s” is being built; it appears here once ready.")
+                % {"title": bundle.title},
+            )
+            return redirect(reverse("admin:resources_resourcebundle_change", args=[bundle.pk]))
+    return render(request, "resources/bundles/create.html", {"form": form})
+
+
+urlpatterns = [
+    path("distributions/", distribution_list, name="list"),
+    path("distributions/new/", distribution_start, name="start"),
+    path("distributions/<int:pk>/", distribution_detail, name="detail"),
+    path("distributions/<int:pk>/progress/", distribution_progress, name="progress"),
+    path("distributions/<int:pk>/skipped.csv", skipped_csv, name="skipped-csv"),
+    path("bundles/", bundle_list, name="bundle-list"),
+    path("bundles/new/", bundle_create, name="bundle-create"),
+    path("bundles/<int:pk>/download/", bundle_download, name="bundle-download"),
+]
