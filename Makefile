@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kepu
 
-.PHONY: install run test lint bench fuzz browser messages clean
+.PHONY: install run test lint bench fuzz browser wrk messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ browser:
 	  echo "installing chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+# wrk loads the download benchmark (and its one-second smoke run in the tests) over loopback.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk for the benchmarks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+test: install browser wrk
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The API fuzzing of `make test`, with many more generated examples per operation.
@@ -41,7 +47,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install
+bench: install wrk
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m bench
 
 messages: install

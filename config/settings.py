@@ -60,9 +60,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "facilities",
     "campaigns",
     "resources",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -241,6 +244,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resources.tasks.roll_up_downloads",
         "schedule": 300.0,
     },
+    # Distributions whose task never reached the broker (it was down) are sent again.
+    "resume-waiting-distributions": {
+        "task": "resources.resume_distributions",
+        "schedule": 300.0,
+        "kwargs": {"waiting_minutes": 5},
+    },
 }
 # Bulk distributions allocate this many facilities per transaction.
 DISTRIBUTION_CHUNK_SIZE = env_int("DISTRIBUTION_CHUNK_SIZE", 500)
@@ -271,9 +280,30 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI assets ship with the sidecar package: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "events.models.ActivityKind",
         "ActivityStatusEnum": "events.models.ActivityStatus",
+        "FacilityKindEnum": "facilities.models.FacilityKind",
+        "FacilityStatusEnum": "facilities.models.FacilityStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "ParticipationStatusEnum": "campaigns.models.ParticipationStatus",
+        "KitRequestStatusEnum": "resources.models.KitRequestStatus",
+        "KitRequestOriginEnum": "resources.models.KitRequestOrigin",
+        "ResourceStatusEnum": "resources.models.ResourceStatus",
+        "ResourceFormatEnum": "resources.models.ResourceFormat",
+        "ResourceAccessEnum": "resources.models.ResourceAccess",
+        "DistributionStatusEnum": "resources.models.DistributionStatus",
+        "BundleStatusEnum": "resources.models.BundleStatus",
+        "FacilityLevelEnum": "facilities.models.FacilityLevel",
+        "RegionLevelEnum": "facilities.models.RegionLevel",
     },
 }
 
@@ -296,6 +326,32 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content security policy (django-csp): scripts only from this site; files may also come from
+# the object store's signed URLs.
+_storage_origin = []
+if AWS_S3_ENDPOINT_URL:
+    from urllib.parse import urlparse as _urlparse
+
+    _endpoint = _urlparse(AWS_S3_ENDPOINT_URL)
+    _storage_origin = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+_storage_origin += env_list("CSP_EXTRA_MEDIA_ORIGINS")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline style attributes (admin previews, chart bars) are harmless; inline scripts are not.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_storage_origin],
+        "media-src": ["'self'", "blob:", *_storage_origin],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

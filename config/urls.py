@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .api import build_router
 from .views import healthz, home
@@ -13,8 +13,9 @@ urlpatterns = [
     path("api/v1/", include(build_router().urls)),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("facilities.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", home, name="home"),
     path("", include("facilities.urls")),
@@ -25,4 +26,13 @@ urlpatterns = [
 
 if not settings.AWS_STORAGE_BUCKET_NAME:
     # Embedded mode: Django serves uploaded media itself.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # MEDIA_ROOT is read per request, so that a test that moves it is served from the new place.
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns += [path("media/<path:path>", serve_media)]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

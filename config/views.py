@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from campaigns.models import Campaign
@@ -81,3 +82,32 @@ def healthz(request):
         results["broker"] = "ok"  # tasks run in-process: nothing to reach
     healthy = all(value == "ok" for value in results.values())
     return JsonResponse(results, status=200 if healthy else 503)
+
+
+def _wants_json(request):
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """JSON for API paths (clients parse every answer), a page for everyone else."""
+    if _wants_json(request):
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": str(_("Server error."))}, status=500)
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": str(_("Bad request."))}, status=400)
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": str(_("You are not allowed to do this."))}, status=403)
+    return render(request, "403.html", status=403)

@@ -1,12 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 
+from config.errors import DomainError
+
+from . import services
 from .models import Facility, Membership, ProvincialCoordinator, Region
+from .resources import FacilityExportResource, FacilityImportResource
+from .roles import get_scope
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
-    list_filter = ["level"]
+    list_display = ["code", "name", "level", "parent", "is_grouping"]
+    list_filter = ["level", "is_grouping"]
     search_fields = ["code", "name"]
     list_select_related = ["parent"]
     raw_id_fields = ["parent"]
@@ -18,15 +26,78 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+def run_service_action(modeladmin, request, queryset, service, done_message, *, label=str):
+    """Apply a service to each selected object; report successes and refusals separately.
+
+    Shared by the admin actions of facilities and participations: each object goes through
+    the same service function the pages and the API call, one transaction each.
+    """
+    done, refused = 0, []
+    for obj in queryset.order_by("pk"):
+        try:
+            service(obj, request.user)
+        except DomainError as exc:
+            refused.append(f"{label(obj)}: {exc.message}")
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+    for message in refused:
+        modeladmin.message_user(request, message, messages.ERROR)
+
+
+@admin.action(description=_("Approve the selected facilities"))
+def approve_facilities(modeladmin, request, queryset):
+    run_service_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda facility, user: services.approve_facility(facility=facility, by=user),
+        _("%(count)d facilities approved."),
+    )
+
+
+@admin.action(description=_("Suspend the selected facilities"))
+def suspend_facilities(modeladmin, request, queryset):
+    run_service_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda facility, user: services.suspend_facility(facility=facility, by=user),
+        _("%(count)d facilities suspended."),
+    )
+
+
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(ImportExportModelAdmin):
     list_display = ["name", "kind", "level", "status", "region", "province", "created_at"]
-    list_filter = ["status", "kind", "level"]
+    list_filter = ["status", "kind", "level", ("province", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "contact_name", "region__name"]
     list_select_related = ["region", "province"]
     autocomplete_fields = ["region", "parent"]
-    readonly_fields = ["created_at", "updated_at", "decided_at", "decided_by"]
+    readonly_fields = ["status", "created_at", "updated_at", "decided_at", "decided_by"]
     inlines = [MembershipInline]
+    actions = [approve_facilities, suspend_facilities]
+    formats = [CSV, XLSX]
+
+    def get_queryset(self, request):
+        # Coordinators with admin access see their provinces only, like everywhere else.
+        return super().get_queryset(request).managed_by(request.user)
+
+    def get_import_resource_classes(self, request):
+        return [FacilityImportResource]
+
+    def get_export_resource_classes(self, request):
+        return [FacilityExportResource]
+
+    def has_import_permission(self, request):
+        return get_scope(request.user).is_admin
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # All rows or none, in the confirmed import as in the preview.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
 
 
 @admin.register(Membership)

@@ -32,6 +32,13 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # GB/T 2260 grouping rows (110100 北京市·市辖区, 429000 省直辖县级行政区划) keep the tree
+    # province → prefecture → county; they are no administrative division of their own.
+    is_grouping = models.BooleanField(
+        _("grouping layer"),
+        default=False,
+        help_text=_("A GB/T 2260 grouping row, not a prefecture-level division of its own."),
+    )
 
     class Meta:
         verbose_name = _("region")
@@ -108,7 +115,7 @@ class FacilityQuerySet(models.QuerySet):
         region = Region.objects.filter(pk=region_code).first()
         if region is None:
             return self.none()
-        return self.filter(region_id__startswith=region.descendant_prefix())
+        return self.filter(region__code__startswith=region.descendant_prefix())
 
 
 class Facility(models.Model):
@@ -155,6 +162,7 @@ class Facility(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
 
     objects = FacilityQuerySet.as_manager()
 

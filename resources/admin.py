@@ -1,6 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_digital import DigitalResourceAdminMixin
+from .admin_distributions import DistributionAdminMixin, ResourceBundleAdminMixin
+from .admin_kits import KitAdminMixin, KitRequestAdminMixin
 from .models import (
     Category,
     DigitalResource,
@@ -20,13 +23,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigitalResource)
-class DigitalResourceAdmin(admin.ModelAdmin):
+class DigitalResourceAdmin(DigitalResourceAdminMixin, admin.ModelAdmin):
     list_display = ["title", "format", "access", "status", "campaign", "category", "download_count"]
     list_filter = ["status", "access", "format", "category", "campaign"]
     search_fields = ["title", "description", "sha256"]
     list_select_related = ["campaign", "category"]
     autocomplete_fields = ["campaign", "category"]
-    readonly_fields = ["file_size", "sha256", "content_type", "download_count", "updated_at"]
+    date_hierarchy = "published_at"
 
 
 @admin.register(DownloadEvent)
@@ -38,6 +41,12 @@ class DownloadEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
+    def has_add_permission(self, request):
+        return False  # events are recorded by downloads only
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(DownloadDaily)
 class DownloadDailyAdmin(admin.ModelAdmin):
@@ -47,10 +56,16 @@ class DownloadDailyAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
 
+    def has_add_permission(self, request):
+        return False  # rows are made by the roll-up task only
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ResourceBundle)
-class ResourceBundleAdmin(admin.ModelAdmin):
-    list_display = ["title", "campaign", "status", "file_size", "built_at"]
+class ResourceBundleAdmin(ResourceBundleAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "campaign", "status", "file_size", "built_at", "download_count"]
     list_filter = ["status"]
     search_fields = ["title"]
     list_select_related = ["campaign"]
@@ -58,7 +73,7 @@ class ResourceBundleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Kit)
-class KitAdmin(SimpleHistoryAdmin):
+class KitAdmin(KitAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "campaign", "quantity_total", "quantity_available"]
     list_filter = ["campaign"]
     search_fields = ["code", "name"]
@@ -67,7 +82,7 @@ class KitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KitRequest)
-class KitRequestAdmin(SimpleHistoryAdmin):
+class KitRequestAdmin(KitRequestAdminMixin, SimpleHistoryAdmin):
     list_display = ["id", "kit", "facility", "quantity", "status", "origin", "created_at"]
     list_filter = ["status", "origin", "kit"]
     search_fields = ["facility__name", "kit__code", "tracking_number"]
@@ -77,8 +92,8 @@ class KitRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(admin.ModelAdmin):
-    list_display = ["id", "kit", "quantity_per_facility", "status", "processed", "total"]
+class DistributionAdmin(DistributionAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "kit", "quantity_per_facility", "status", "progress_link", "allocated"]
     list_filter = ["status"]
     list_select_related = ["kit"]
     autocomplete_fields = ["kit", "campaign", "province"]

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -59,7 +61,9 @@ class DigitalResourceQuerySet(models.QuerySet):
 
 
 def resource_upload_to(instance, filename):
-    return f"resources/files/{filename}"
+    # A random folder keeps the original name readable but the path unguessable (local media
+    # is served without an access check in the embedded mode).
+    return f"resources/files/{secrets.token_urlsafe(12)}/{filename}"
 
 
 class DigitalResource(models.Model):
@@ -192,6 +196,8 @@ class DownloadEvent(models.Model):
     )
     created_at = models.DateTimeField(_("time"), db_index=True)
     rolled_up = models.BooleanField(_("rolled up"), default=False)
+    # Set by whoever records the download, so that a task delivered twice stores it once.
+    event_key = models.UUIDField(_("event key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("download event")
@@ -275,6 +281,8 @@ class ResourceBundle(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     manifest = models.JSONField(_("manifest"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Bumped by every rebuild request; a build only publishes its ZIP if no newer one was asked.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
     download_count = models.PositiveBigIntegerField(_("downloads"), default=0)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -520,6 +528,12 @@ class Distribution(models.Model):
         choices=DistributionStatus.choices,
         default=DistributionStatus.QUEUED,
     )
+    # Frozen when the task starts, so that a resumed run continues deterministically: the
+    # eligible facility ids in allocation order, the index of the next one, and the stock units
+    # reserved up front and not yet turned into allocations.
+    targets = models.JSONField(_("eligible facilities, in order"), default=list, blank=True)
+    cursor = models.PositiveIntegerField(_("next target"), default=0)
+    reserved = models.PositiveIntegerField(_("units reserved"), default=0)
     total = models.PositiveIntegerField(_("targets"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     allocated = models.PositiveIntegerField(_("allocated"), default=0)
@@ -554,6 +568,17 @@ class Distribution(models.Model):
         return f"#{self.pk} {self.kit.code}"
 
 
+class SkipReason(models.TextChoices):
+    UNKNOWN_FACILITY = "unknown_facility", _("No facility has this id or name")
+    AMBIGUOUS_NAME = "ambiguous_name", _("Several facilities have this name; give the id")
+    NOT_APPROVED = "not_approved", _("The facility is not approved")
+    NOT_PARTICIPANT = "not_participant", _("Not an approved participant of the campaign")
+    OUTSIDE_PROVINCE = "outside_province", _("Outside the chosen province")
+    OTHER_KIND = "other_kind", _("Not of the chosen kind of facility")
+    ALREADY_ALLOCATED = "already_allocated", _("Already has an allocation from this distribution")
+    OUT_OF_STOCK = "out_of_stock", _("Left out: the stock ran out (allocated by facility id)")
+
+
 class DistributionSkip(models.Model):
     distribution = models.ForeignKey(
         Distribution,
@@ -570,7 +595,7 @@ class DistributionSkip(models.Model):
         related_name="+",
     )
     facility_label = models.CharField(_("facility as given"), max_length=255, blank=True)
-    reason = models.CharField(_("reason"), max_length=255)
+    reason = models.CharField(_("reason"), max_length=255, choices=SkipReason.choices)
 
     class Meta:
         verbose_name = _("skipped facility")

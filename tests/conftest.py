@@ -21,6 +21,13 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path_factory):
+    """Quick password hashing for the many users tests create, and uploads in a temp folder."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.AdminFactory(username="national-admin")

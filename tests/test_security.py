@@ -84,3 +84,29 @@ def test_signed_in_api_clients_have_their_own_higher_limit(api_client, tight_thr
     other = factories.UserFactory()
     api_client.force_authenticate(other)
     assert api_client.get("/api/v1/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_json_not_html(client):
+    response = client.get("/api/v1/activities/not-an-id.json/")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_api_docs_load_their_assets_from_this_site(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "cdn." not in html
+    assert "/static/drf_spectacular_sidecar/" in html

@@ -1,0 +1,80 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Activity, ActivityKind
+from facilities.models import Facility
+
+from .models import Campaign, ParticipationStatus
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "title",
+            "slug",
+            "theme",
+            "host",
+            "description",
+            "launch_place",
+            "starts_on",
+            "ends_on",
+            "status",
+            "banner",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "slug": _("The campaign's address: /campaigns/<slug>/ (letters, digits, hyphens)."),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The campaign cannot end before it starts."))
+        return cleaned
+
+
+class ApplyForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        if len(facilities) == 1:
+            self.fields["facility"].initial = facilities[0].pk
+            self.fields["facility"].widget = forms.HiddenInput()
+
+
+class AwardFlagForm(forms.Form):
+    ceremony = forms.ModelChoiceField(
+        label=_("Ceremony"),
+        queryset=Activity.objects.none(),
+        required=False,
+        help_text=_("The activity at which the flag was handed over (optional)."),
+    )
+    awarded_at = forms.DateTimeField(
+        label=_("Awarded at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty for the ceremony's time, or now."),
+    )
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ceremony"].queryset = Activity.objects.filter(
+            campaign=campaign, kind=ActivityKind.LAUNCH_CEREMONY
+        ).order_by("-starts_at", "-id")
+
+
+class ParticipantFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All"))] + list(ParticipationStatus.choices),
+        required=False,
+    )
+    q = forms.CharField(label=_("Search"), required=False)

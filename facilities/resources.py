@@ -1,0 +1,367 @@
+"""Spreadsheet import and export (django-import-export) of facilities and participations.
+
+Import creates facilities only (it never updates one), all rows or none: any bad row is reported
+with its row number and the whole import is rolled back, in a dry run as in the real one.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from campaigns.models import Participation
+
+from .models import LEVEL_BY_REGION_LEVEL, Facility, FacilityKind, FacilityStatus, Region
+
+IMPORT_COLUMNS = (
+    "name",
+    "kind",
+    "region",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "status",
+)
+
+
+def _text(value):
+    """Cell text: spreadsheets give numbers for codes (230000 or 230000.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class RegionLookup:
+    """All regions in memory, found by 6-digit code, by name or by a path of names.
+
+    One query for the whole file instead of one per row. A name shared by several regions
+    (朝阳区 is in Beijing and in Changchun) must be given as a path: "吉林省/长春市/朝阳区".
+    """
+
+    def __init__(self):
+        self.by_code = {region.code: region for region in Region.objects.all()}
+        self.by_name = {}
+        for region in self.by_code.values():
+            self.by_name.setdefault(region.name, []).append(region)
+
+    def _ancestor_names(self, region):
+        names = []
+        while region.parent_id:
+            region = self.by_code[region.parent_id]
+            names.append(region.name)
+        return names
+
+    def find(self, value):
+        value = _text(value)
+        if not value:
+            raise ValueError(_("The region is missing."))
+        if value.isdigit():
+            region = self.by_code.get(value)
+            if region is None:
+                raise ValueError(_("Unknown region code “%(code)s”.") % {"code": value})
+            return region
+        parts = [part.strip() for part in value.replace("／", "/").split("/") if part.strip()]
+        candidates = self.by_name.get(parts[-1], [])
+        if len(parts) > 1:
+            wanted = parts[-2::-1]  # closest ancestor first
+            candidates = [
+                region
+                for region in candidates
+                if self._ancestor_names(region)[: len(wanted)] == wanted
+            ]
+        if not candidates:
+            raise ValueError(_("Unknown region “%(name)s”.") % {"name": value})
+        if len(candidates) > 1:
+            raise ValueError(
+                _(
+                    "Several regions are called “%(name)s”; give the code or the path "
+                    "(province/prefecture/county)."
+                )
+                % {"name": value}
+            )
+        region = candidates[0]
+        if region.is_grouping and region.parent_id:
+            region = self.by_code[region.parent_id]
+        return region
+
+
+class RegionWidget(widgets.Widget):
+    def __init__(self, lookup_getter, **kwargs):
+        self.lookup_getter = lookup_getter
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        return self.lookup_getter().find(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice given by its code (`mobile_museum`) or by its label in either language."""
+
+    def __init__(self, choices_class, default, **kwargs):
+        self.choices_class = choices_class
+        self.default = default
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        value = _text(value)
+        if not value:
+            return self.default
+        for choice in self.choices_class:
+            if value.lower() == choice.value or value == str(choice.label):
+                return choice.value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                for choice in self.choices_class:
+                    if value == str(choice.label):
+                        return choice.value
+        raise ValueError(
+            _("“%(value)s” is not one of: %(codes)s.")
+            % {"value": value, "codes": ", ".join(self.choices_class.values)}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class FacilityImportResource(resources.ModelResource):
+    name = fields.Field(attribute="name", column_name="name", widget=widgets.CharWidget())
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(FacilityKind, FacilityKind.OTHER),
+    )
+    region = fields.Field(attribute="region", column_name="region")
+    address = fields.Field(attribute="address", column_name="address")
+    contact_name = fields.Field(attribute="contact_name", column_name="contact_name")
+    contact_phone = fields.Field(attribute="contact_phone", column_name="contact_phone")
+    contact_email = fields.Field(attribute="contact_email", column_name="contact_email")
+    status = fields.Field(
+        attribute="status",
+        column_name="status",
+        widget=ChoiceWidget(FacilityStatus, FacilityStatus.APPROVED),
+    )
+
+    class Meta:
+        model = Facility
+        fields = IMPORT_COLUMNS
+        import_order = IMPORT_COLUMNS
+        force_init_instance = True  # import creates; it never overwrites a facility
+        # Rows are checked one by one in memory and written in batches: a few statements for
+        # a thousand rows instead of three per row. Province and level are set before saving.
+        use_bulk = True
+        batch_size = 500
+        skip_diff = False
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._regions = None
+        self.fields["region"].widget = RegionWidget(self._region_lookup)
+
+    def _region_lookup(self):
+        if self._regions is None:
+            self._regions = RegionLookup()
+        return self._regions
+
+    def before_import(self, dataset, **kwargs):
+        self._user = kwargs.get("user")
+        self._seen = set()
+        self._existing = set(Facility.objects.values_list("name", "region_id"))
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not _text(row.get("status")):
+            instance.status = FacilityStatus.APPROVED  # an imported roster is a known one
+        instance.name = _text(instance.name)
+        for attribute in ("address", "contact_name", "contact_phone", "contact_email"):
+            setattr(instance, attribute, _text(getattr(instance, attribute, "")))
+        if not instance.name:
+            errors.setdefault("name", []).append(ValidationError(_("The name is missing.")))
+        region = instance.region if instance.region_id else None
+        if region is None and "region" not in errors:
+            errors["region"] = [ValidationError(_("The region is missing."))]
+        if region is not None:
+            instance.province_id = region.province_code
+            instance.level = LEVEL_BY_REGION_LEVEL[region.level]
+            key = (instance.name, region.code)
+            if instance.name and key in self._existing:
+                errors.setdefault("name", []).append(
+                    ValidationError(
+                        _("“%(name)s” is already registered in %(region)s.")
+                        % {"name": instance.name, "region": region.name}
+                    )
+                )
+            elif instance.name and key in self._seen:
+                errors.setdefault("name", []).append(
+                    ValidationError(
+                        _("“%(name)s” in %(region)s appears twice in this file.")
+                        % {"name": instance.name, "region": region.name}
+                    )
+                )
+            self._seen.add(key)
+        if instance.status != FacilityStatus.PENDING:
+            instance.decided_at = timezone.now()
+            user = getattr(self, "_user", None)
+            instance.decided_by = user if getattr(user, "is_authenticated", False) else None
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Uniqueness was checked above against the database and the file, without a query per
+        # row; full_clean still checks lengths, e-mail addresses and choices. Province and
+        # level derive from the region, so a bad region is reported once, not three times.
+        # The foreign keys come from the in-memory region lookup and the importing user: no
+        # need for an existence query per row.
+        errors = dict(import_validation_errors or {})
+        exclude = set(errors) | {"province", "level", "region", "decided_by", "parent"}
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class FacilityExportResource(resources.ModelResource):
+    kind_label = fields.Field(column_name="kind_label")
+    status_label = fields.Field(column_name="status_label")
+    region = fields.Field(column_name="region")
+    region_name = fields.Field(column_name="region_name")
+    province = fields.Field(column_name="province")
+    province_name = fields.Field(column_name="province_name")
+
+    class Meta:
+        model = Facility
+        fields = (
+            "id",
+            "name",
+            "kind",
+            "kind_label",
+            "status",
+            "status_label",
+            "level",
+            "region",
+            "region_name",
+            "province",
+            "province_name",
+            "parent",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "created_at",
+            "decided_at",
+        )
+        export_order = fields
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("region", "province")
+
+    def dehydrate_kind_label(self, facility):
+        return str(facility.get_kind_display())
+
+    def dehydrate_status_label(self, facility):
+        return str(facility.get_status_display())
+
+    def dehydrate_region(self, facility):
+        return facility.region_id
+
+    def dehydrate_region_name(self, facility):
+        return facility.region.name
+
+    def dehydrate_province(self, facility):
+        return facility.province_id
+
+    def dehydrate_province_name(self, facility):
+        return facility.province.name
+
+
+class ParticipationExportResource(resources.ModelResource):
+    campaign = fields.Field(column_name="campaign")
+    campaign_title = fields.Field(column_name="campaign_title")
+    facility = fields.Field(column_name="facility")
+    facility_name = fields.Field(column_name="facility_name")
+    facility_kind = fields.Field(column_name="facility_kind")
+    province = fields.Field(column_name="province")
+    province_name = fields.Field(column_name="province_name")
+    flag_ceremony = fields.Field(column_name="flag_ceremony")
+
+    class Meta:
+        model = Participation
+        fields = (
+            "id",
+            "campaign",
+            "campaign_title",
+            "facility",
+            "facility_name",
+            "facility_kind",
+            "province",
+            "province_name",
+            "status",
+            "applied_at",
+            "approved_at",
+            "flag_awarded_at",
+            "flag_ceremony",
+        )
+        export_order = fields
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("campaign", "facility__province", "flag_ceremony").order_by(
+            "campaign_id", "facility__province_id", "facility__name", "id"
+        )
+
+    def dehydrate_campaign(self, participation):
+        return participation.campaign.slug
+
+    def dehydrate_campaign_title(self, participation):
+        return participation.campaign.title
+
+    def dehydrate_facility(self, participation):
+        return participation.facility_id
+
+    def dehydrate_facility_name(self, participation):
+        return participation.facility.name
+
+    def dehydrate_facility_kind(self, participation):
+        return participation.facility.kind
+
+    def dehydrate_province(self, participation):
+        return participation.facility.province_id
+
+    def dehydrate_province_name(self, participation):
+        return participation.facility.province.name
+
+    def dehydrate_flag_ceremony(self, participation):
+        ceremony = participation.flag_ceremony
+        return ceremony.title if ceremony else ""
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+def export_response(resource, queryset, file_format, filename):
+    """An attachment with the queryset exported as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    content_type, extension = EXPORT_FORMATS[file_format]
+    dataset = resource.export(queryset=queryset)
+    if file_format == "csv":
+        content = "\ufeff" + dataset.export("csv")
+    else:
+        content = dataset.export("xlsx")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response
