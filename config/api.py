@@ -21,7 +21,21 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-router = DefaultRouter()
+class Router(DefaultRouter):
+    """Integer object ids only: anything else in their place is a plain 404 from the resolver.
+
+    Up to 18 digits so that an id always fits PostgreSQL's bigint instead of failing in the query.
+    """
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        lookup_field = getattr(viewset, "lookup_field", "pk")
+        if lookup_field in ("pk", "id") and not hasattr(viewset, "lookup_value_regex"):
+            lookup_url_kwarg = getattr(viewset, "lookup_url_kwarg", None) or lookup_field
+            return f"(?P<{lookup_prefix}{lookup_url_kwarg}>[0-9]{{1,18}})"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router()
 
 
 def build_router():

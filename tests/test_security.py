@@ -110,3 +110,12 @@ def test_api_docs_load_their_assets_from_this_site(client):
     html = client.get("/api/docs/").content.decode()
     assert "cdn." not in html
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_id", ["null,null", "0.5", "abc", "99999999999999999999"])
+def test_malformed_object_ids_are_404_not_server_errors(client, bad_id):
+    for path in (f"/api/v1/bundles/{bad_id}/download/", f"/api/v1/kit-requests/{bad_id}/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["Content-Type"] == "application/json"
