@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 ERROR_SCHEMA_NAME = "Error"
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "Either {\"detail\": \"...\"} or field errors {\"field\": [\"...\"]}.",
+    "description": 'Either {"detail": "..."} or field errors {"field": ["..."]}.',
     "properties": {"detail": {"type": "string"}},
     "additionalProperties": True,
 }

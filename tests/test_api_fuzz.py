@@ -11,6 +11,8 @@ import os
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -18,8 +20,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from tests import factories
 
