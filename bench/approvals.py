@@ -40,12 +40,13 @@ def run(scale=None):
         kits, work = build_data(per_client)
         # Compile templates and load catalogues once here: the forked clients inherit them.
         warm_up(work["parent"])
-        update_seconds, _counts = run_clients(prepare_update, plain_update, work["baseline"])
+        baseline = run_clients(prepare_update, plain_update, work["baseline"])
         timings = {}
         for name in (SHARED, SPREAD):
-            seconds, counts = run_clients(prepare_approval, approve, work[name])
+            seconds, cpu, counts = timings[name] = run_clients(
+                prepare_approval, approve, work[name]
+            )
             assert sum(counts) == total, (name, sum(counts), total)
-            timings[name] = seconds
         queued = queued_tasks(queue)
     # With the untimed warm-ups: one per client and set, two in this process.
     approved = 2 * (total + CLIENTS) + 2
@@ -53,15 +54,22 @@ def run(scale=None):
     assert queued == approved, f"{queued} notifications queued for {approved} approvals"
     print(
         f"{CLIENTS} client processes × {per_client} requests each; baseline: {total:,} plain "
-        f"UPDATEs in {update_seconds:.2f} s; stock consistent after {approved:,} approvals, "
+        f"UPDATEs in {baseline[0]:.2f} s; stock consistent after {approved:,} approvals, "
         f"{queued:,} notifications queued"
     )
     for name in (SHARED, SPREAD):
+        seconds, cpu, _counts = timings[name]
         report(
             f"kit-request approvals, {CLIENTS} clients, {name}",
-            total / timings[name],
-            total / update_seconds,
+            total / seconds,
+            total / baseline[0],
             "per s",
+        )
+        report(
+            f"kit-request approvals, {name}: client CPU per approval",
+            cpu / total,
+            baseline[1] / total,
+            "ms",
         )
 
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the catalogue, download and approval benchmarks.
+"""Helpers shared by the benchmarks (catalogue, downloads, approvals, distribution).
 
 Bulk rows straight in SQL, clients in forked processes released at once, the real servers
 (gunicorn, SeaweedFS S3, a Celery worker over Redis) on loopback only, wrk bounded in time,
@@ -158,13 +158,13 @@ def _client(index, prepare, work, items, barrier, results):
     try:
         state = prepare(items)
         barrier.wait()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         outcome = work(state)
-        finished = time.perf_counter()
-        results.put((index, started, finished, outcome, None))
+        finished, cpu = time.perf_counter(), time.process_time() - cpu
+        results.put((index, started, finished, cpu, outcome, None))
     except BaseException:  # the parent reports it; a child must never hang the barrier
         barrier.abort()
-        results.put((index, 0.0, 0.0, None, traceback.format_exc()))
+        results.put((index, 0.0, 0.0, 0.0, None, traceback.format_exc()))
     finally:
         connections.close_all()
 
@@ -174,7 +174,8 @@ def run_clients(prepare, work, assignments, *, timeout=600):
 
     Each client calls `prepare(items)` untimed, waits until all are prepared, then runs
     `work(state)`. Answers the seconds from the first start to the last finish (the clock is
-    system-wide) and the clients' results in assignment order.
+    system-wide), the CPU seconds the clients spent in `work` together, and their results in
+    assignment order.
     """
     connections.close_all()  # a forked child must open its own connection, not share ours
     context = multiprocessing.get_context("fork")
@@ -193,10 +194,10 @@ def run_clients(prepare, work, assignments, *, timeout=600):
     try:
         while len(collected) < len(processes):
             if not results.empty():
-                index, started, finished, outcome, error = results.get()
+                index, started, finished, cpu, outcome, error = results.get()
                 if error:
                     raise RuntimeError(f"client {index} failed:\n{error}")
-                collected[index] = (started, finished, outcome)
+                collected[index] = (started, finished, cpu, outcome)
             elif time.monotonic() > deadline or any(p.exitcode not in (None, 0) for p in processes):
                 raise RuntimeError("a benchmark client died or did not finish in time")
             else:
@@ -209,7 +210,8 @@ def run_clients(prepare, work, assignments, *, timeout=600):
                 process.join()
     started = min(value[0] for value in collected.values())
     finished = max(value[1] for value in collected.values())
-    return finished - started, [collected[index][2] for index in range(len(processes))]
+    cpu = sum(value[2] for value in collected.values())
+    return finished - started, cpu, [collected[index][3] for index in range(len(processes))]
 
 
 # ---------------------------------------------------------------------------
@@ -271,8 +273,18 @@ def tasks_on_redis():
         try:
             yield queue
         finally:
-            with celery_app.connection_for_write(BROKER_URL) as conn:
-                conn.default_channel.queue_delete(queue)
+            delete_queue(queue)
+
+
+def delete_queue(queue):
+    """Remove a queue, what waits in it and its bindings from the benchmark broker."""
+    with celery_app.connection_for_write(BROKER_URL) as conn:
+        channel = conn.default_channel
+        channel.client.delete(
+            *{channel._q_for_pri(queue, priority) for priority in channel.priority_steps},
+            channel.keyprefix_queue % queue,
+            channel.keyprefix_binding_permanent % queue,
+        )
 
 
 def queued_tasks(queue):
