@@ -40,14 +40,7 @@ from tests.fixtures.processes import (
     stop_process,
     wait_until,
 )
-from tests.fixtures.s3 import (
-    STARTUP_ATTEMPTS,
-    STARTUP_TIMEOUT,
-    _answers_writes,
-    _start_weed,
-    empty_and_delete_bucket,
-    s3_settings,
-)
+from tests.fixtures.s3 import empty_and_delete_bucket, running_seaweedfs, s3_settings
 
 # Redis databases of the benchmark processes (test workers use 14): the Celery broker, and the
 # cache that production uses (throttle counters). Queue names are unique per run.
@@ -59,7 +52,6 @@ WRK = os.environ.get("WRK", "wrk")
 WRK_SCRIPT = Path(__file__).with_name("_wrk.lua")
 SERVER_TIMEOUT = 60
 # SeaweedFS stops gracefully in about 15 s; its data directory is thrown away, so kill it soon.
-WEED_GRACE = 1.0
 
 
 # ---------------------------------------------------------------------------
@@ -231,35 +223,15 @@ def temporary_directory(prefix):
 @contextmanager
 def s3_storage():
     """A SeaweedFS S3 server on loopback with a fresh bucket, as the default storage."""
-    access_key, secret_key = f"AK{uuid.uuid4().hex[:18].upper()}", uuid.uuid4().hex
-    with temporary_directory("bench-seaweedfs-") as workdir:
-        failures = []
-        for attempt in range(STARTUP_ATTEMPTS):  # a port may be taken between check and bind
-            attempt_dir = workdir / str(attempt)
-            attempt_dir.mkdir()
-            process, server, log_path = _start_weed(attempt_dir, access_key, secret_key)
-            ready = wait_until(
-                lambda: exited(process) or _answers_writes(server),  # noqa: B023
-                timeout=STARTUP_TIMEOUT,
-                interval=0.3,
-            )
-            if ready and not exited(process):
-                break
-            stop_process(process, grace=WEED_GRACE)
-            failures.append(log_tail(log_path))
-        else:
-            raise RuntimeError("SeaweedFS did not start:\n" + "\n---\n".join(failures))
+    with temporary_directory("bench-seaweedfs-") as workdir, running_seaweedfs(workdir) as server:
+        client = server.client()
+        bucket = f"bench-{uuid.uuid4().hex[:16]}"
+        client.create_bucket(Bucket=bucket)
         try:
-            client = server.client()
-            bucket = f"bench-{uuid.uuid4().hex[:16]}"
-            client.create_bucket(Bucket=bucket)
-            try:
-                with override_settings(**s3_settings(server, bucket)):
-                    yield server
-            finally:
-                empty_and_delete_bucket(client, bucket)
+            with override_settings(**s3_settings(server, bucket)):
+                yield server
         finally:
-            stop_process(process, grace=WEED_GRACE)
+            empty_and_delete_bucket(client, bucket)
 
 
 @contextmanager

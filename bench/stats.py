@@ -10,6 +10,7 @@ that the download total is exact.
 import datetime
 import random
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 from django.core.cache import cache
 from django.db import connection
@@ -20,13 +21,27 @@ from django.utils import timezone
 from bench import median_seconds, milliseconds
 from resources.models import DownloadEvent
 
-FACILITIES = 3_000
-KIT_REQUESTS = 20_000
-DOWNLOAD_EVENTS = 1_000_000
-FRESH_EVENTS = 5_000
-ACTIVITIES = 5_000
-RESOURCES = 250
-REPEAT = 15
+
+@dataclass(frozen=True)
+class Sizes:
+    facilities: int = 3_000
+    kit_requests: int = 20_000
+    download_events: int = 1_000_000
+    fresh_events: int = 5_000
+    activities: int = 5_000
+    resources: int = 250
+    repeat: int = 15
+
+    def scaled(self, scale):
+        """A smaller data set of the same shape (at least a few rows of everything)."""
+        return Sizes(
+            **{
+                name: max(30 if name == "resources" else 3, round(value * scale))
+                for name, value in asdict(self).items()
+            }
+        )
+
+
 START = datetime.datetime(2022, 8, 26, tzinfo=datetime.UTC)
 DAYS = 120
 
@@ -45,10 +60,11 @@ PREFECTURES_PER_PROVINCE = 6
 COUNTIES_PER_PREFECTURE = 4
 
 
-def run():
+def run(scale=1.0):
+    sizes = Sizes().scaled(scale)
     rng = random.Random(20220826)
     started = timezone.now()
-    campaign, expected_downloads = build_data(rng)
+    campaign, expected_downloads = build_data(rng, sizes)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a production database
     print(f"data built in {(timezone.now() - started).total_seconds():.1f} s")
@@ -71,10 +87,12 @@ def run():
         fetch()
     queries = [query["sql"] for query in captured.captured_queries]
 
-    cold = median_seconds(fetch, repeat=REPEAT, setup=cache.clear)
-    warm = median_seconds(fetch, repeat=REPEAT)
+    cold = median_seconds(fetch, repeat=sizes.repeat, setup=cache.clear)
+    warm = median_seconds(fetch, repeat=sizes.repeat)
     province_url = f"{url}?province=230000"
-    cold_province = median_seconds(lambda: fetch(province_url), repeat=REPEAT, setup=cache.clear)
+    cold_province = median_seconds(
+        lambda: fetch(province_url), repeat=sizes.repeat, setup=cache.clear
+    )
 
     alone = []
     with connection.cursor() as cursor:
@@ -86,7 +104,7 @@ def run():
                 cursor.execute(sql)
                 cursor.fetchall()
 
-            alone.append((median_seconds(execute, repeat=REPEAT), sql))
+            alone.append((median_seconds(execute, repeat=sizes.repeat), sql))
     largest_time, largest_sql = max(alone)
 
     print(
@@ -96,7 +114,7 @@ def run():
         f"{sum(stats['kit_requests'].values()):,} kit requests, "
         f"{stats['activities_reported']:,} activities"
     )
-    print(f"stats endpoint, no cache: median {milliseconds(cold)} over {REPEAT} runs")
+    print(f"stats endpoint, no cache: median {milliseconds(cold)} over {sizes.repeat} runs")
     print(f"stats endpoint, one province, no cache: median {milliseconds(cold_province)}")
     print(f"stats endpoint, cached: median {milliseconds(warm)}")
     selects = [sql for sql in queries if sql.lstrip().upper().startswith("SELECT")]
@@ -118,7 +136,7 @@ def describe(sql):
     return f"FROM {after}"
 
 
-def build_data(rng):
+def build_data(rng, sizes):
     """Create the data set; answers the campaign and its exact number of downloads."""
     from campaigns.models import Campaign, Participation
     from events.models import Activity, ActivityKind, ActivityStatus
@@ -162,7 +180,7 @@ def build_data(rng):
 
     facilities = []
     kinds = FacilityKind.values
-    for number in range(FACILITIES):
+    for number in range(sizes.facilities):
         roll = rng.random()
         if roll < 0.05:
             region, level = rng.choice(provinces), "provincial"
@@ -183,7 +201,7 @@ def build_data(rng):
     facilities = Facility.objects.bulk_create(facilities, batch_size=1000)
 
     participations = []
-    for facility in rng.sample(facilities, 2_600):
+    for facility in rng.sample(facilities, len(facilities) * 13 // 15):  # most take part
         status = "approved" if rng.random() < 0.92 else "applied"
         flagged = status == "approved" and rng.random() < 0.12
         participations.append(
@@ -210,7 +228,7 @@ def build_data(rng):
     statuses = KitRequestStatus.values
     weights = [10, 10, 5, 20, 50, 5]  # submitted approved rejected shipped received cancelled
     requests = []
-    for _ in range(KIT_REQUESTS):
+    for _ in range(sizes.kit_requests):
         status = rng.choices(statuses, weights)[0]
         when = START + datetime.timedelta(days=rng.random() * DAYS)
         requests.append(
@@ -228,16 +246,16 @@ def build_data(rng):
     resources = DigitalResource.objects.bulk_create(
         DigitalResource(
             title=f"科普资源 {number}",
-            campaign=campaign if number < RESOURCES - 20 else other,
+            campaign=campaign if number < sizes.resources - 20 else other,
             format="video",
             file=f"resources/files/bench-{number}.mp4",
             published_at=START,
         )
-        for number in range(RESOURCES)
+        for number in range(sizes.resources)
     )
 
     activities = []
-    for number in range(ACTIVITIES):
+    for number in range(sizes.activities):
         facility = rng.choice(facilities)
         activities.append(
             Activity(
@@ -254,10 +272,12 @@ def build_data(rng):
     Activity.objects.bulk_create(activities, batch_size=1000)
 
     with without_indexes(DownloadEvent):
-        expected_downloads = insert_downloads(campaign, [resource.pk for resource in resources])
+        expected_downloads = insert_downloads(
+            campaign, [resource.pk for resource in resources], sizes
+        )
     print(
         f"data: {len(facilities):,} facilities, {len(requests):,} kit requests, "
-        f"{DOWNLOAD_EVENTS:,} rolled-up download events + {FRESH_EVENTS:,} not rolled up, "
+        f"{sizes.download_events:,} rolled-up download events + {sizes.fresh_events:,} not rolled up, "
         f"{len(activities):,} activities"
     )
     return campaign, expected_downloads
@@ -277,7 +297,7 @@ def without_indexes(model):
                 editor.add_index(model, index)
 
 
-def insert_downloads(campaign, resource_ids):
+def insert_downloads(campaign, resource_ids, sizes):
     """Download events spread over the campaign's days, rolled up as the roll-up task does."""
     codes = [code for code, _name in PROVINCES] + [""] * 3  # some downloads are anonymous
     with connection.cursor() as cursor:
@@ -300,7 +320,7 @@ def insert_downloads(campaign, resource_ids):
                 "codes": codes,
                 "n_codes": len(codes),
                 "rolled_up": True,
-                "count": DOWNLOAD_EVENTS,
+                "count": sizes.download_events,
                 "start": START,
                 "days": DAYS,
             },
@@ -323,7 +343,7 @@ def insert_downloads(campaign, resource_ids):
                 "codes": codes,
                 "n_codes": len(codes),
                 "rolled_up": False,
-                "count": FRESH_EVENTS,
+                "count": sizes.fresh_events,
             },
         )
         cursor.execute(
