@@ -264,12 +264,14 @@ def approve_request(*, kit_request, by, note=""):
     _require(can_review(by, locked))
     if not can_transition(locked, S.APPROVED):
         raise InvalidTransition(_transition_refused_message(S.APPROVED, locked.status))
+    _move(locked, S.APPROVED, by, note, approved_at=timezone.now())
+    _notify_facility(locked, "kit_approved")
+    # Stock last: the kit row stays locked only from here to the commit, so approvals of the
+    # same kit wait for each other as briefly as possible. A refusal rolls back the move.
     take_stock(kit_id=locked.kit_id, quantity=locked.quantity)
     record_stock_history(
         kit_id=locked.kit_id, by=by, reason=_("Request #%(id)d approved") % {"id": locked.pk}
     )
-    _move(locked, S.APPROVED, by, note, approved_at=timezone.now())
-    _notify_facility(locked, "kit_approved")
     return _copy_back(kit_request, locked)
 
 
