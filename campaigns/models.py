@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from facilities.roles import get_scope
+from resources.validators import validate_picture
 
 
 class CampaignStatus(models.TextChoices):
@@ -46,7 +47,12 @@ class Campaign(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
-    banner = models.ImageField(_("banner image"), upload_to="campaigns/banners/", blank=True)
+    banner = models.ImageField(
+        _("banner image"),
+        upload_to="campaigns/banners/",
+        blank=True,
+        validators=[validate_picture],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

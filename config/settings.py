@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -310,6 +311,8 @@ SPECTACULAR_SETTINGS = {
 # Upload limits (bytes).
 RESOURCE_MAX_UPLOAD_SIZE = env_int("RESOURCE_MAX_UPLOAD_SIZE", 512 * 1024 * 1024)
 PHOTO_MAX_UPLOAD_SIZE = env_int("PHOTO_MAX_UPLOAD_SIZE", 15 * 1024 * 1024)
+# No request body may exceed the largest upload plus room for the other form fields.
+MAX_REQUEST_SIZE = env_int("MAX_REQUEST_SIZE", RESOURCE_MAX_UPLOAD_SIZE + 2 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

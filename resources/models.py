@@ -8,6 +8,8 @@ from simple_history.models import HistoricalRecords
 
 from facilities.roles import get_scope
 
+from .validators import validate_picture
+
 # ---------------------------------------------------------------------------
 # Digital resources
 # ---------------------------------------------------------------------------
@@ -315,7 +317,9 @@ class Kit(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     contents = models.TextField(_("contents"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="kits/", blank=True, max_length=300)
+    photo = models.ImageField(
+        _("photo"), upload_to="kits/", blank=True, max_length=300, validators=[validate_picture]
+    )
     quantity_total = models.PositiveIntegerField(_("total quantity"), default=0)
     quantity_available = models.PositiveIntegerField(_("available quantity"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
