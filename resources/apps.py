@@ -7,6 +7,7 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Resources and kits")
 
     def ready(self):
-        from .services import bundles
+        from .services import bundles, digital
 
         bundles.connect_signals()
+        digital.connect_signals()

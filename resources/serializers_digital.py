@@ -5,6 +5,9 @@ The catalogue list is a hot path: `catalogue_rows` builds the very same JSON as
 per value. A test keeps the two identical.
 """
 
+import time
+
+from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -59,11 +62,36 @@ def absolute(request, url):
     return url
 
 
+# Signed thumbnail URLs kept in this process for half their lifetime (at least 30 s), so that
+# a catalogue page does not sign ~33 URLs per request: every answer still carries a URL valid
+# for at least half of AWS_QUERYSTRING_EXPIRE. Bounded: emptied when it reaches the limit.
+_SIGNED = {}
+SIGNED_URL_LIMIT = 20_000
+
+
+def _signed_url(storage, name):
+    key = (id(storage), getattr(storage, "endpoint_url", None), storage.bucket_name, name)
+    now = time.monotonic()
+    hit = _SIGNED.get(key)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    url = storage.url(name)
+    lifetime = (getattr(storage, "querystring_expire", 0) or 0) / 2
+    if lifetime >= 30 and getattr(storage, "querystring_auth", False):
+        if len(_SIGNED) >= SIGNED_URL_LIMIT:
+            _SIGNED.clear()
+        _SIGNED[key] = (url, now + lifetime)
+    return url
+
+
 def thumbnail_url(request, name):
     if not name:
         return None
     storage = DigitalResource._meta.get_field("thumbnail").storage
-    return absolute(request, storage.url(name))
+    # isinstance sees through default_storage's lazy wrapper.
+    if isinstance(storage, FileSystemStorage) or not hasattr(storage, "bucket_name"):
+        return absolute(request, storage.url(name))
+    return absolute(request, _signed_url(storage, name))
 
 
 class DigitalResourceSerializer(serializers.ModelSerializer):

@@ -1,15 +1,27 @@
 """REST endpoints of the digital-resource catalogue, uploads and tracked downloads.
 
-The list answers with a weak ETag and Last-Modified computed by one aggregate query over the
-filtered catalogue, so an unchanged catalogue costs a sync client one cheap 304; the page
-itself is serialised from `.values()` rows (see serializers_digital.catalogue_rows).
+The list costs two queries and never aggregates the whole catalogue on a cache hit:
+
+- one "stamp" query reads MAX(updated_at) and MAX(id) of the whole table (two index probes)
+  and, only when the count cached for this filter set no longer matches that stamp, COUNT(*)
+  of the filtered rows (a CASE branch PostgreSQL does not evaluate otherwise);
+- the page itself, as `.values()` rows (serialisers_digital.catalogue_rows).
+
+Last-Modified is the table's MAX(updated_at): every save (auto_now), withdrawal included,
+moves it. The weak ETag hashes the page's own rows (every listed column), the count and the
+query, so it changes whenever the answer's content does, download counts included. The count
+is cached per filter set (CACHES, Redis in production) under the stamp plus a counter that
+deletions bump (signals); an entry lives COUNT_TTL seconds at most, which bounds how long a
+count can lag behind a write that escaped both (a raw SQL delete, or a transaction that
+commits an older updated_at after a newer one).
 """
 
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Sum
+from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
@@ -24,6 +36,7 @@ from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.errors import BadRequest
 from config.pagination import StandardPagination
@@ -44,6 +57,10 @@ NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag or date 
 NOT_FOUND = OpenApiResponse(description="Unknown, withdrawn (downloads) or not visible to you")
 # Multipart framing and small fields around the file and the optional cover.
 UPLOAD_OVERHEAD = 64 * 1024
+# How long a cached catalogue count may be reused (see the module docstring).
+COUNT_TTL = 60
+# Query parameters that do not change which rows are counted.
+NOT_COUNTED = {"page", "page_size", "ordering", "format_suffix"}
 
 
 class IsNationalAdmin(permissions.BasePermission):
@@ -51,6 +68,22 @@ class IsNationalAdmin(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return get_scope(request.user).is_admin
+
+
+class SignedInRateThrottle(UserRateThrottle):
+    """The "user" rate for signed-in clients only. Anonymous downloads are limited by the
+    "anon" rate alone, which is the lower one (checked), so the download skips the second
+    pair of cache round trips DRF's UserRateThrottle spends on the same anonymous client."""
+
+    def get_cache_key(self, request, view):
+        if not request.user.is_authenticated and _anon_rate_is_lower(self):
+            return None
+        return super().get_cache_key(request, view)
+
+
+def _anon_rate_is_lower(throttle):
+    anon = AnonRateThrottle()
+    return anon.num_requests / anon.duration <= throttle.num_requests / throttle.duration
 
 
 class CatalogueNegotiation(DefaultContentNegotiation):
@@ -108,6 +141,38 @@ def _etag(*parts):
     return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
+def _stamp_and_count(queryset, member, query):
+    """(MAX(updated_at) of the table, COUNT of `queryset`), the count from the cache if current.
+
+    One query: the table's stamp always; the COUNT only when the cached one is not for this
+    stamp (PostgreSQL runs a sub-select in a CASE branch only when that branch is taken).
+    """
+    counted = [(name, values) for name, values in query if name not in NOT_COUNTED]
+    key = (
+        "resources:catalogue:count:" + hashlib.sha256(repr((member, counted)).encode()).hexdigest()
+    )
+    cached = cache.get_many([key, services.CATALOGUE_DELETIONS_KEY])
+    deletions = cached.get(services.CATALOGUE_DELETIONS_KEY)
+    entry = cached.get(key)
+    known = entry is not None and entry[0][2] == deletions
+    last_known, top_known = entry[0][:2] if known else (None, None)
+    table = connection.ops.quote_name(DigitalResource._meta.db_table)
+    inner, params = queryset.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stamp.last, stamp.top, CASE WHEN %s AND stamp.last IS NOT DISTINCT FROM %s "
+            "AND stamp.top IS NOT DISTINCT FROM %s THEN NULL "
+            f"ELSE (SELECT COUNT(*) FROM ({inner}) AS listed) END "
+            f"FROM (SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}) AS stamp",
+            [known, last_known, top_known, *params],
+        )
+        last, top, total = cursor.fetchone()
+    if total is None:
+        return last, entry[1]
+    cache.set(key, ((last, top, deletions), total), COUNT_TTL)
+    return last, total
+
+
 class DigitalResourceViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -146,31 +211,26 @@ class DigitalResourceViewSet(
     )
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        stamp = queryset.order_by().aggregate(
-            total=Count("id"),
-            last=Max("updated_at"),
-            top=Max("id"),
-            downloads=Sum("download_count"),
-        )
+        member = _member_flag(request.user)
         query = sorted(request.query_params.lists())
+        last, total = _stamp_and_count(queryset, member, query)
+        rows = queryset.values(*VALUE_COLUMNS)
+        rows.known_count = total
+        page = self.paginate_queryset(rows)
         etag = _etag(
             "list",
-            _member_flag(request.user),
+            member,
             request.get_host(),
             query,
-            stamp["total"],
-            stamp["last"] and stamp["last"].isoformat(),
-            stamp["top"],
-            stamp["downloads"],
+            total,
+            [tuple(row.values()) for row in page],
         )
-
-        def build():
-            rows = queryset.values(*VALUE_COLUMNS)
-            rows.known_count = stamp["total"]
-            page = self.paginate_queryset(rows)
-            return self.get_paginated_response(catalogue_rows(page, request))
-
-        return _conditional(request, etag, stamp["last"], build)
+        return _conditional(
+            request,
+            etag,
+            last,
+            lambda: self.get_paginated_response(catalogue_rows(page, request)),
+        )
 
     @extend_schema(
         responses={200: DigitalResourceSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},
@@ -247,7 +307,13 @@ class DigitalResourceViewSet(
             404: NOT_FOUND,
         },
     )
-    @action(detail=True, methods=["get"], url_path="download", filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="download",
+        filter_backends=[],
+        throttle_classes=[AnonRateThrottle, SignedInRateThrottle],
+    )
     def download(self, request, pk=None):
         """Record a download (channel `api`) and answer 302 to the file."""
         resource = (
