@@ -146,7 +146,20 @@ def county_of_heihe():
 # ---------------------------------------------------------------------------
 
 
+# Database connections a forked client inherited from its parent. They are kept referenced,
+# never closed: closing one would end the parent's session on the shared socket.
+_INHERITED_CONNECTIONS = []
+
+
+def _forget_inherited_connections():
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED_CONNECTIONS.append(conn.connection)
+            conn.connection = None
+
+
 def _client(index, prepare, work, items, barrier, results):
+    _forget_inherited_connections()  # this process opens a connection of its own
     try:
         state = prepare(items)
         barrier.wait()

@@ -1,8 +1,10 @@
 """Filters of the digital-resource catalogue: the REST API (sync clients) and the pages."""
 
+import datetime
 import re
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -27,7 +29,15 @@ class LenientIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         if isinstance(value, str):
             value = re.sub(r" (\d{2}(:?\d{2})?)$", r"+\1", value.strip())
-        return super().to_python(value)
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        # In UTC before it reaches the database: Python accepts offsets up to ±23:59,
+        # PostgreSQL only up to ±15:59; a time that overflows in UTC is no time at all.
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as error:
+            raise ValidationError(_("Enter a valid date and time."), code="invalid") from error
 
 
 class LenientIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -201,3 +201,16 @@ def test_anonymous_list_runs_two_queries(api_client, django_assert_num_queries):
 def test_withdrawn_filter_value_is_checked(api_client):
     assert api_client.get(LIST_URL, {"status": "deleted"}).status_code == 400
     assert ResourceStatus.WITHDRAWN == "withdrawn"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "since",
+    ["0607-08-05T20:01:27.633129-23:04", "0001-01-01T00:00:00+23:00", "9999-12-31T23:59:59-23:00"],
+)
+def test_updated_since_with_any_valid_offset_never_fails(client, since):
+    """Offsets PostgreSQL cannot store are turned into UTC first (found by the fuzzing)."""
+    response = client.get("/api/v1/digital-resources/", {"updated_since": since, "status": "all"})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert "updated_since" in response.json()
