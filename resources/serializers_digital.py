@@ -95,7 +95,7 @@ def thumbnail_url(request, name):
 
 
 class DigitalResourceSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     file_name = serializers.CharField(source="original_filename", read_only=True)
     thumbnail_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()

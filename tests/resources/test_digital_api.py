@@ -214,3 +214,14 @@ def test_updated_since_with_any_valid_offset_never_fails(client, since):
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert "updated_since" in response.json()
+
+
+@pytest.mark.django_db
+def test_a_resource_without_category_matches_the_schema(client):
+    """The catalogue answers category null for uncategorised resources; the schema says so."""
+    resource = factories.DigitalResourceFactory(category=None)
+    detail = client.get(f"/api/v1/digital-resources/{resource.pk}/").json()
+    assert detail["category"] is None
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    category = schema["components"]["schemas"]["DigitalResource"]["properties"]["category"]
+    assert category.get("nullable") is True
