@@ -11,12 +11,6 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The world has a dozen users; hashing their passwords properly takes seconds each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Local media in a directory of the test's own, so that tests can see what was stored."""
     media = tmp_path / "media"
