@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FacilitiesConfig(AppConfig):
     name = "facilities"
     verbose_name = _("Facilities and regions")
+
+    def ready(self):
+        from . import signals  # noqa: F401 (connects the token revocation)
