@@ -1,8 +1,8 @@
 """REST API of the facilities app: regions, facilities and accounts (auth/*)."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
-from django.db import IntegrityError, transaction
+from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -158,17 +158,9 @@ class RegisterView(APIView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            with transaction.atomic():
-                user = get_user_model().objects.create_user(
-                    username=data["username"], email=data["email"], password=data["password"]
-                )
-                token = Token.objects.create(user=user)
-        except IntegrityError:  # the same name registered a moment ago
-            return Response(
-                {"username": [_("This user name is taken.")]}, status=status.HTTP_400_BAD_REQUEST
-            )
+        with transaction.atomic():
+            user = services.create_account(**serializer.validated_data)
+            token = Token.objects.create(user=user)
         return Response(
             {"id": user.pk, "username": user.get_username(), "token": token.key},
             status=status.HTTP_201_CREATED,

@@ -9,10 +9,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Facility, FacilityStatus, MembershipRole, Region
-from .services import facility_region, find_user
+from .services import check_account, create_account, facility_region, find_user
 
 
 class SignUpForm(UserCreationForm):
+    """The sign-up page; `save` creates the account through the same service as the API."""
+
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("Used for password resets and for news about your facility."),
@@ -22,11 +24,36 @@ class SignUpForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "email")
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists."))
-        return email
+    def clean_username(self):
+        return self.cleaned_data["username"]  # taken or not: the account service says
+
+    def _post_clean(self):
+        super()._post_clean()
+        data = self.cleaned_data
+        try:
+            check_account(
+                username=data.get("username", ""),
+                password=data.get("password1", ""),
+                email=data.get("email", ""),
+            )
+        except ValidationError as exc:
+            self.add_account_errors(exc)
+
+    def add_account_errors(self, error):
+        """Show the account service's errors; its password errors belong under the second field.
+
+        A field the form already found fault with keeps its own message only.
+        """
+        for field, messages in error.message_dict.items():
+            field = "password2" if field == "password" else field
+            if field not in self.errors:
+                self.add_error(field, messages)
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        return create_account(
+            username=data["username"], password=data["password1"], email=data["email"]
+        )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

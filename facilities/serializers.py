@@ -1,5 +1,3 @@
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -83,30 +81,11 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class RegisterSerializer(serializers.Serializer):
+    """The shape of a registration; the rules of an account are the account service's."""
+
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField()
-
-    def validate_username(self, value):
-        User = get_user_model()
-        field = User._meta.get_field(User.USERNAME_FIELD)
-        for validator in field.validators:
-            try:
-                validator(value)
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError(list(exc.messages)) from exc
-        if User.objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError(_("This user name is taken."))
-        return value
-
-    def validate(self, attrs):
-        User = get_user_model()
-        candidate = User(username=attrs["username"], email=attrs["email"])
-        try:
-            password_validation.validate_password(attrs["password"], user=candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
-        return attrs
 
 
 class RegisteredSerializer(serializers.Serializer):

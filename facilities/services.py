@@ -6,8 +6,10 @@ something gets NotAllowed (403); hiding objects outside the caller's scope (404)
 the `visible_to` querysets the doors look objects up with.
 """
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -76,9 +78,67 @@ def _save_unique(facility):
         raise
 
 
+def _username_taken():
+    return ValidationError({"username": [_("This user name is taken.")]}, code="taken")
+
+
+def check_account(*, username, password, email):
+    """Raise ValidationError({field: [messages]}) for every rule a new account breaks.
+
+    User names are unique whatever their case; an e-mail address belongs to one account.
+    """
+    User = get_user_model()
+    errors = {}
+    username_field = User._meta.get_field(User.USERNAME_FIELD)
+    username = User.normalize_username(username or "")
+    try:
+        username_field.clean(username, None)
+    except ValidationError as exc:
+        errors["username"] = list(exc.messages)
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors["username"] = [_("This user name is taken.")]
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = list(exc.messages)
+    else:
+        if User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [_("An account with this e-mail address already exists.")]
+    try:
+        password_validation.validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_account(*, username, password, email):
+    """Create an account for sign-up on the pages and registration over the API alike.
+
+    Two sign-ups of `name` and `NAME` at the same moment never both succeed: the check above
+    words the common case, the unique index on lower(username) decides the race.
+    """
+    check_account(username=username, password=password, email=email)
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                username=User.normalize_username(username), email=email.strip(), password=password
+            )
+    except IntegrityError as exc:  # the user name is the only unique value of the new row
+        raise _username_taken() from exc
+
+
 def can_register_facility(user):
     scope = get_scope(user)
     return scope.is_authenticated and not scope.facility_ids
+
+
+def _lock_account(user):
+    """Take the user's row lock: registrations of one account queue up behind each other."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
 
 @transaction.atomic
@@ -96,11 +156,14 @@ def register_facility(
 ):
     """Register a facility for a signed-in user without one; it starts pending.
 
-    The user becomes its manager, and the reviewers of its province are told by mail.
+    The user becomes its manager, and the reviewers of its province are told by mail. One
+    account registers one facility even when several registrations arrive at once: they wait
+    for the account's row lock and each looks at the memberships committed before it.
     """
     if not get_scope(user).is_authenticated:
         raise NotAllowed(_("Sign in to register a facility."))
-    if not can_register_facility(user):
+    _lock_account(user)
+    if Membership.objects.filter(user=user).exists():
         raise NotAllowed(_("You already work for a facility; one account registers one unit."))
     if not (name or "").strip():
         raise BadRequest(_("The facility needs a name."))

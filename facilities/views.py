@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,10 +43,16 @@ def signup(request):
         return redirect("facility-mine")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account is ready; now register your facility."))
-        return redirect(_safe_next(request, reverse("facility-register")))
+        try:
+            user = form.save()
+        except ValidationError as exc:  # the same name signed up a moment ago
+            form.add_account_errors(exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, _("Welcome! Your account is ready; now register your facility.")
+            )
+            return redirect(_safe_next(request, reverse("facility-register")))
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next")})
 
 

@@ -235,3 +235,74 @@ def test_failed_api_sign_ins_count_towards_the_lockout(settings, api_client):
         "/api/v1/auth/token/", {"username": "target", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_page_and_api_refuse_a_used_address_and_a_name_in_another_case(client, api_client):
+    factories.UserFactory(username="heihe", email="heihe@example.org")
+    response = api_client.post(
+        "/api/v1/auth/register/",
+        {"username": "fresh", "password": "Kepu-2022-api!", "email": "HEIHE@example.org"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"email": ["An account with this e-mail address already exists."]}
+    response = api_client.post(
+        "/api/v1/auth/register/",
+        {"username": "HeiHe", "password": "Kepu-2022-api!", "email": "other@example.org"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"username": ["This user name is taken."]}
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "HEIHE",
+            "email": "Heihe@Example.org",
+            "password1": "Kepu-2022-heihe!",
+            "password2": "Kepu-2022-heihe!",
+        },
+    )
+    assert set(response.context["form"].errors) == {"username", "email"}
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_name_in_another_case_and_the_service_says_so(monkeypatch):
+    """On either database: the lower(username) index holds even when the check is skipped."""
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+    from django.utils import translation
+
+    from facilities import services
+
+    factories.UserFactory(username="name")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(username="NAME", password="x")
+    monkeypatch.setattr(services, "check_account", lambda **kwargs: None)
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.create_account(username="Name", password="Kepu-2022-x!", email="n@example.org")
+    assert caught.value.message_dict == {"username": ["This user name is taken."]}
+
+
+@pytest.mark.django_db
+def test_sign_up_that_loses_the_race_shows_the_taken_name(client, monkeypatch):
+    factories.UserFactory(username="racer")
+    # The other sign-up commits between this one's check and its insert.
+    monkeypatch.setattr("facilities.forms.check_account", lambda **kwargs: None)
+    monkeypatch.setattr("facilities.services.check_account", lambda **kwargs: None)
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "RACER",
+            "email": "racer2@example.org",
+            "password1": "Kepu-2022-racer!",
+            "password2": "Kepu-2022-racer!",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "This user name is taken." in response.context["form"].errors["username"]
+    assert User.objects.count() == 1
