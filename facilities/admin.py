@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -68,6 +70,22 @@ def suspend_facilities(modeladmin, request, queryset):
     )
 
 
+class FacilityActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason (required to reject)"), max_length=500, required=False)
+
+
+@admin.action(description=_("Reject the selected facilities (give the reason)"))
+def reject_facilities(modeladmin, request, queryset):
+    reason = request.POST.get("reason", "")
+    run_service_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda facility, user: services.reject_facility(facility=facility, by=user, reason=reason),
+        _("%(count)d facilities rejected."),
+    )
+
+
 @admin.register(Facility)
 class FacilityAdmin(ImportExportModelAdmin):
     list_display = ["name", "kind", "level", "status", "region", "province", "created_at"]
@@ -77,7 +95,8 @@ class FacilityAdmin(ImportExportModelAdmin):
     autocomplete_fields = ["region", "parent"]
     readonly_fields = ["status", "created_at", "updated_at", "decided_at", "decided_by"]
     inlines = [MembershipInline]
-    actions = [approve_facilities, suspend_facilities]
+    actions = [approve_facilities, suspend_facilities, reject_facilities]
+    action_form = FacilityActionForm
     formats = [CSV, XLSX]
 
     def get_queryset(self, request):

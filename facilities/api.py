@@ -24,6 +24,7 @@ from .serializers import (
     RegionSerializer,
     RegisteredSerializer,
     RegisterSerializer,
+    RejectSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
@@ -112,9 +113,9 @@ class FacilityViewSet(
         )
         return Response(self.get_serializer(facility).data)
 
-    def _decide(self, request, service):
+    def _decide(self, request, service, serializer_class=DecisionSerializer):
         facility = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         facility = service(facility=facility, by=request.user, **serializer.validated_data)
         facility = self.get_queryset().get(pk=facility.pk)
@@ -137,6 +138,15 @@ class FacilityViewSet(
     def suspend(self, request, pk=None):
         """pending or approved → suspended: administrators and coordinators of its province."""
         return self._decide(request, services.suspend_facility)
+
+    @extend_schema(
+        request=RejectSerializer,
+        responses=documented(FacilitySerializer, 400, 401, 403, 404, 409),
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """pending → rejected with a required `reason`: administrators and coordinators."""
+        return self._decide(request, services.reject_facility, RejectSerializer)
 
 
 def lockout_message():

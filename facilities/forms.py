@@ -253,6 +253,15 @@ class DecisionForm(forms.Form):
     )
 
 
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        help_text=_("Required; the applicant receives it by e-mail."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class FacilityReviewFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),

@@ -87,6 +87,7 @@ class FacilityStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
     SUSPENDED = "suspended", _("Suspended")
+    REJECTED = "rejected", _("Rejected")
 
 
 class FacilityQuerySet(models.QuerySet):

@@ -80,6 +80,10 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
 class RegisterSerializer(serializers.Serializer):
     """The shape of a registration; the rules of an account are the account service's."""
 

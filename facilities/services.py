@@ -271,12 +271,15 @@ def _decide(*, facility, by, to_status, allowed_from, note, template):
 
 @transaction.atomic
 def approve_facility(*, facility, by, note=""):
-    """pending (or suspended) → approved; records who and when and mails the managers."""
+    """pending (or suspended, or rejected on second thoughts) → approved.
+
+    Records who and when and mails the managers.
+    """
     return _decide(
         facility=facility,
         by=by,
         to_status=FacilityStatus.APPROVED,
-        allowed_from={FacilityStatus.PENDING, FacilityStatus.SUSPENDED},
+        allowed_from={FacilityStatus.PENDING, FacilityStatus.SUSPENDED, FacilityStatus.REJECTED},
         note=note,
         template="facilities/mail/approved",
     )
@@ -292,6 +295,22 @@ def suspend_facility(*, facility, by, note=""):
         allowed_from={FacilityStatus.PENDING, FacilityStatus.APPROVED},
         note=note,
         template="facilities/mail/suspended",
+    )
+
+
+@transaction.atomic
+def reject_facility(*, facility, by, reason):
+    """pending → rejected with a reason the applicant reads; records who and when, mails them."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadRequest(_("Give the reason for the rejection; the applicant reads it."))
+    return _decide(
+        facility=facility,
+        by=by,
+        to_status=FacilityStatus.REJECTED,
+        allowed_from={FacilityStatus.PENDING},
+        note=reason,
+        template="facilities/mail/rejected",
     )
 
 

@@ -20,6 +20,7 @@ from .forms import (
     DecisionForm,
     FacilityForm,
     FacilityReviewFilterForm,
+    RejectForm,
     SignUpForm,
     StaffForm,
 )
@@ -143,6 +144,7 @@ def facility_detail(request, pk):
         context["staff_form"] = StaffForm()
     if context["can_decide"]:
         context["decision_form"] = DecisionForm()
+        context["reject_form"] = RejectForm(auto_id="id_reject_%s")
     if is_member and facility.status == FacilityStatus.APPROVED:
         joined = facility.participations.values_list("campaign_id", flat=True)
         context["open_campaigns"] = Campaign.objects.filter(status=CampaignStatus.ACTIVE).exclude(
@@ -285,6 +287,7 @@ def facility_review(request):
             "page_obj": page,
             "facilities": page.object_list,
             "decision_form": DecisionForm(),
+            "reject_form": RejectForm(),
             "querystring": querystring.urlencode(),
             "export_formats": EXPORT_FORMATS,
         },
@@ -300,7 +303,11 @@ def facility_export(request, file_format):
     return export_response(FacilityExportResource(), queryset, file_format, "facilities")
 
 
-DECISIONS = {"approve": services.approve_facility, "suspend": services.suspend_facility}
+DECISIONS = {
+    "approve": services.approve_facility,
+    "suspend": services.suspend_facility,
+    "reject": services.reject_facility,
+}
 
 
 @login_required
@@ -310,10 +317,15 @@ def facility_decide(request, pk, decision):
     service = DECISIONS.get(decision)
     if service is None:
         raise PermissionDenied
-    form = DecisionForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if decision == "reject":
+        form = RejectForm(request.POST)
+        # A missing reason is refused by the service, with its message.
+        arguments = {"reason": form.cleaned_data["reason"] if form.is_valid() else ""}
+    else:
+        form = DecisionForm(request.POST)
+        arguments = {"note": form.cleaned_data["note"] if form.is_valid() else ""}
     try:
-        facility = service(facility=facility, by=request.user, note=note)
+        facility = service(facility=facility, by=request.user, **arguments)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
