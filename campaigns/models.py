@@ -92,6 +92,18 @@ class ParticipationQuerySet(models.QuerySet):
             condition |= Q(facility__province_id__in=scope.province_codes)
         return self.filter(condition, campaign__in=Campaign.objects.public())
 
+    def managed_by(self, user):
+        """Participations a reviewer follows: all for administrators, a coordinator's provinces."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        if scope.province_codes:
+            return self.filter(
+                facility__province_id__in=scope.province_codes,
+                campaign__in=Campaign.objects.public(),
+            )
+        return self.none()
+
 
 class Participation(models.Model):
     campaign = models.ForeignKey(

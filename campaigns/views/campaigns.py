@@ -143,9 +143,10 @@ def _campaign_form(request, campaign):
 
 
 def _participants(request, campaign):
+    """The reviewer's participants (a coordinator's provinces only), for the page and exports."""
     form = ParticipantFilterForm(request.GET)
     queryset = (
-        Participation.objects.visible_to(request.user)
+        Participation.objects.managed_by(request.user)
         .filter(campaign=campaign)
         .select_related("facility__province", "flag_ceremony", "campaign")
     )

@@ -291,3 +291,22 @@ def test_admin_changelists_run_a_constant_number_of_queries(world, campaign, cli
     for _ in range(5):
         participants(factories.CampaignFactory(), world.county_b, 10, status="approved")
     assert measure() == small
+
+
+@pytest.mark.django_db
+def test_coordinators_participants_page_and_export_list_only_their_provinces(
+    world, campaign, client
+):
+    participants(campaign, world.county_a, 2, status="approved")
+    participants(campaign, world.county_b, 3, status="approved")
+    client.force_login(world.coordinator_a)
+    response = client.get(reverse("campaign-participants", args=[campaign.slug]))
+    provinces = {p.facility.province_id for p in response.context["participations"]}
+    assert provinces == {world.province_a.code}
+    assert response.context["page_obj"].paginator.count == 2
+    export = client.get(reverse("campaign-participants-export", args=[campaign.slug, "csv"]))
+    body = b"".join(export.streaming_content if export.streaming else [export.content])
+    assert world.county_b.name.encode() not in body and world.county_a.name.encode() in body
+    client.force_login(world.admin)
+    response = client.get(reverse("campaign-participants", args=[campaign.slug]))
+    assert response.context["page_obj"].paginator.count == 5
