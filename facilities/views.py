@@ -105,6 +105,9 @@ def facility_mine(request):
         .order_by("name", "id")
     )
     if not facilities:
+        # Coordinators and administrators work on others' facilities: their list, not sign-up.
+        if get_scope(request.user).is_reviewer:
+            return redirect("facility-review")
         return redirect("facility-register")
     if len(facilities) == 1:
         return redirect("facility-detail", pk=facilities[0].pk)
