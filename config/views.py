@@ -111,3 +111,12 @@ def permission_denied(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": str(_("You are not allowed to do this."))}, status=403)
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check: the site's own page and a plain way out, never Django's debug hint."""
+    if _wants_json(request):
+        return JsonResponse(
+            {"detail": str(_("The form has expired; reload the page and try again."))}, status=403
+        )
+    return render(request, "403_csrf.html", status=403)
