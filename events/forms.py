@@ -1,11 +1,14 @@
 """Forms of the activity pages. They check shape; services.py checks the rules."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
-from facilities.models import Facility, FacilityStatus, Region
+from facilities.forms import RegionPickerField
+from facilities.models import Facility, FacilityStatus
 from facilities.roles import get_scope
+from facilities.services import facility_region
 
 from .images import READABLE_FORMATS
 from .models import Activity, ActivityKind
@@ -25,35 +28,24 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=DATETIME_FORMAT)
 
 
-class RegionCodeField(forms.ModelChoiceField):
-    """A region typed as its six-digit code (a select of ~3,000 regions helps nobody)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Region.objects.all(),
-            widget=forms.TextInput(
-                attrs={"inputmode": "numeric", "pattern": r"\d{6}", "maxlength": 6}
-            ),
-            error_messages={"invalid_choice": _("There is no region with this code.")},
-            **kwargs,
-        )
-
-
 class ActivityChangeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=ActivityKind.choices)
+    kind = forms.ChoiceField(label=capfirst(_("kind")), choices=ActivityKind.choices)
     title = _model_field("title")
-    starts_at = forms.DateTimeField(label=_("starts at"), widget=DateTimeLocalInput())
-    ends_at = forms.DateTimeField(label=_("ends at"), widget=DateTimeLocalInput(), required=False)
-    venue = _model_field("venue")
-    region = RegionCodeField(
-        label=_("region code"),
-        required=False,
-        help_text=_(
-            "Six-digit code of where it took place; leave empty for the facility's region."
-        ),
+    starts_at = forms.DateTimeField(label=capfirst(_("starts at")), widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(
+        label=capfirst(_("ends at")), widget=DateTimeLocalInput(), required=False
     )
-    audience_count = forms.IntegerField(label=_("audience"), min_value=0, initial=0)
+    venue = _model_field("venue")
+    region = RegionPickerField(
+        label=_("Region"),
+        required=False,
+        help_text=_("Where it took place; leave empty for the facility's region."),
+    )
+    audience_count = forms.IntegerField(label=capfirst(_("audience")), min_value=0, initial=0)
     description = _model_field("description", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def clean_region(self):
+        return facility_region(self.cleaned_data["region"])
 
     @classmethod
     def initial_from(cls, activity):
@@ -61,8 +53,12 @@ class ActivityChangeForm(forms.Form):
 
 
 class ActivityReportForm(ActivityChangeForm):
-    campaign = forms.ModelChoiceField(label=_("campaign"), queryset=Campaign.objects.none())
-    facility = forms.ModelChoiceField(label=_("facility"), queryset=Facility.objects.none())
+    campaign = forms.ModelChoiceField(
+        label=capfirst(_("campaign")), queryset=Campaign.objects.none()
+    )
+    facility = forms.ModelChoiceField(
+        label=capfirst(_("facility")), queryset=Facility.objects.none()
+    )
 
     field_order = ["campaign", "facility"]
 
@@ -76,17 +72,17 @@ class ActivityReportForm(ActivityChangeForm):
 
 class PhotoForm(forms.Form):
     image = forms.FileField(
-        label=_("photo"),
+        label=capfirst(_("photo")),
         help_text=_("JPEG, PNG or WebP."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_TYPES}),
     )
-    caption = forms.CharField(label=_("caption"), max_length=300, required=False)
-    credit = forms.CharField(label=_("credit"), max_length=200, required=False)
+    caption = forms.CharField(label=capfirst(_("caption")), max_length=300, required=False)
+    credit = forms.CharField(label=capfirst(_("credit")), max_length=200, required=False)
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason for rejection"),
+        label=capfirst(_("reason for rejection")),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -115,6 +115,20 @@ def mine(request):
     )
 
 
+def _refreshed_form(form_class, request, **kwargs):
+    """An unbound form showing what was typed, so that choosing a province without JavaScript
+    reloads the page with its prefectures to pick from (no errors shown yet)."""
+    data = request.POST
+    codes = [data.get(f"region_{level}") for level in ("province", "prefecture", "county")]
+    initial = {name: data.get(name, "") for name in form_class.base_fields if name != "region"}
+    initial["region"] = next((code for code in reversed(codes) if code), None)
+    return form_class(initial=initial, **kwargs)
+
+
+def _wants_region_refresh(request):
+    return request.method == "POST" and "_refresh_regions" in request.POST
+
+
 @login_required
 def report(request):
     scope = get_scope(request.user)
@@ -125,8 +139,11 @@ def report(request):
     campaign_slug = request.GET.get("campaign")
     if campaign_slug:
         initial["campaign"] = Campaign.objects.public().filter(slug=campaign_slug).first()
-    form = ActivityReportForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if _wants_region_refresh(request):
+        form = _refreshed_form(ActivityReportForm, request, user=request.user)
+    else:
+        form = ActivityReportForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             activity = services.report_activity(by=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -143,10 +160,13 @@ def edit(request, pk):
     if not activity.is_editable:
         messages.error(request, _("A verified activity can no longer be changed."))
         return redirect("events:detail", pk=activity.pk)
-    form = ActivityChangeForm(
-        request.POST or None, initial=ActivityChangeForm.initial_from(activity)
-    )
-    if request.method == "POST" and form.is_valid():
+    if _wants_region_refresh(request):
+        form = _refreshed_form(ActivityChangeForm, request)
+    else:
+        form = ActivityChangeForm(
+            request.POST or None, initial=ActivityChangeForm.initial_from(activity)
+        )
+    if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             services.update_activity(activity=activity, by=request.user, **form.cleaned_data)
         except ValidationError as error:

@@ -110,6 +110,61 @@ class TestActivityPage:
         assert "黑龙江省科学技术馆" in content
 
 
+def picked(county):
+    """The three selects of the region picker, down to `county`."""
+    return {
+        "region_province": county.parent.parent_id,
+        "region_prefecture": county.parent_id,
+        "region_county": county.pk,
+    }
+
+
+def report_data(world, **overrides):
+    return {
+        "campaign": world.campaign.pk,
+        "facility": world.facility.pk,
+        "kind": "science_show",
+        "title": "科学秀",
+        "starts_at": "2022-08-26T10:00",
+        "venue": "某学校",
+        "audience_count": "120",
+        **overrides,
+    }
+
+
+class TestRegionPicker:
+    def test_the_report_form_picks_the_region_like_facility_registration(self, world, english):
+        english.force_login(world.staff)
+        page = english.get(reverse("events:report")).content.decode()
+        assert 'name="region_province"' in page and 'name="region_county"' in page
+        assert "data-region-picker" in page and "region-picker.js" in page
+        assert 'name="region"' not in page  # no typed six-digit code any more
+        response = english.post(
+            reverse("events:report"), report_data(world, **picked(world.neimenggu_county))
+        )
+        assert response.status_code == 302
+        assert Activity.objects.get().region == world.neimenggu_county
+
+    def test_regions_that_do_not_belong_together_are_refused(self, world, english):
+        english.force_login(world.staff)
+        data = report_data(world, **picked(world.neimenggu_county))
+        data["region_county"] = world.heilongjiang_county.pk
+        response = english.post(reverse("events:report"), data)
+        assert response.status_code == 200
+        assert "do not belong together" in response.content.decode()
+        assert not Activity.objects.exists()
+
+    def test_without_javascript_choosing_a_province_reloads_its_prefectures(self, world, english):
+        english.force_login(world.staff)
+        data = report_data(world, region_province=world.neimenggu_county.parent.parent_id)
+        data["_refresh_regions"] = "1"
+        response = english.post(reverse("events:report"), data)
+        page = response.content.decode()
+        assert response.status_code == 200 and not Activity.objects.exists()
+        assert world.neimenggu_county.parent.name in page  # its prefectures are offered
+        assert 'value="科学秀"' in page and "errorlist" not in page
+
+
 class TestStaffPortal:
     def test_report_then_add_a_photo(self, world, english, django_capture_on_commit_callbacks):
         english.force_login(world.staff)
@@ -213,7 +268,7 @@ class TestStaffPortal:
                 "kind": activity.kind,
                 "title": activity.title,
                 "starts_at": "2022-08-26T10:30",
-                "region": world.heilongjiang_county.pk,
+                **picked(world.heilongjiang_county),
                 "audience_count": "80",
             },
         )
