@@ -2,6 +2,7 @@
 
 import django_filters
 from django.core.validators import RegexValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import Activity, ActivityKind, ActivityStatus
@@ -42,10 +43,10 @@ class FeedFilter(django_filters.FilterSet):
     """The public feed: by kind and by province."""
 
     kind = django_filters.ChoiceFilter(
-        choices=ActivityKind.choices, label=_("kind"), empty_label=_("All kinds")
+        choices=ActivityKind.choices, label=capfirst(_("kind")), empty_label=_("All kinds")
     )
     province = django_filters.ChoiceFilter(
-        choices=[], method=filter_province, label=_("province"), empty_label=None
+        choices=[], method=filter_province, label=capfirst(_("province")), empty_label=None
     )
 
     class Meta:

@@ -390,3 +390,14 @@ class TestAdmin:
         page = client.get(reverse("admin:events_activity_change", args=[activity.pk]))
         assert page.status_code == 200
         assert page.content.decode().count("activities/thumbnails/") >= 3
+
+
+def test_english_form_labels_start_with_a_capital(world, english):
+    english.force_login(world.staff)
+    page = english.get(reverse("events:report")).content.decode()
+    for label in ("Campaign:", "Facility:", "Kind:", "Starts at:", "Ends at:", "Audience:"):
+        assert f">{label}</label>" in page, label
+    for label in ("campaign:", "starts at:", "kind:"):
+        assert f">{label}</label>" not in page
+    feed = english.get(reverse("events:feed")).content.decode()
+    assert ">Kind</label>" in feed and ">Province</label>" in feed

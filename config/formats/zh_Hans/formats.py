@@ -1,0 +1,6 @@
+# One style for every date on Chinese pages: "2022年8月26日" and "2022年8月26日 14:30".
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "Y年n月j日 H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"
