@@ -7,7 +7,9 @@ with its row number and the whole import is rolled back, in a dry run as in the 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from campaigns.models import Participation
@@ -265,6 +267,32 @@ class FacilityExportResource(resources.ModelResource):
             "decided_at",
         )
         export_order = fields
+
+    # Headers of the columns that are no model field of their own (the others use verbose_name).
+    HEADERS = {
+        "id": gettext_lazy("ID"),
+        "kind": gettext_lazy("Kind (code)"),
+        "kind_label": gettext_lazy("Kind"),
+        "status": gettext_lazy("Status (code)"),
+        "status_label": gettext_lazy("Status"),
+        "region": gettext_lazy("Region code"),
+        "region_name": gettext_lazy("Region"),
+        "province": gettext_lazy("Province code"),
+        "province_name": gettext_lazy("Province"),
+        "parent": gettext_lazy("Parent unit (id)"),
+    }
+
+    def get_export_headers(self, selected_fields=None):
+        """Column headers people read, in the language of the request."""
+        return [
+            str(self.HEADERS.get(field.column_name) or self._verbose_header(field.column_name))
+            for field in self.get_export_fields(selected_fields)
+            if field
+        ]
+
+    @staticmethod
+    def _verbose_header(name):
+        return capfirst(Facility._meta.get_field(name).verbose_name)
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("region", "province")

@@ -196,17 +196,18 @@ def test_coordinator_exports_their_province_as_csv_and_xlsx(world, client):
     world.facility_a.status = FacilityStatus.APPROVED
     world.facility_a.save()
     client.force_login(world.coordinator_a)
-    response = client.get(reverse("facility-export", args=["csv"]) + "?status=")
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    response = client.get(reverse("facility-export", args=["csv"]) + "?status=", **english)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [row["name"] for row in rows] == [world.facility_a.name]
-    assert rows[0]["province_name"] == "黑龙江省" and rows[0]["region"] == world.county_a.code
+    assert [row["Name"] for row in rows] == [world.facility_a.name]
+    assert rows[0]["Province"] == "黑龙江省" and rows[0]["Region code"] == world.county_a.code
 
-    response = client.get(reverse("facility-export", args=["xlsx"]) + "?status=approved")
+    response = client.get(reverse("facility-export", args=["xlsx"]) + "?status=approved", **english)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
-    assert values[0][:2] == ("id", "name")
+    assert values[0][:2] == ("ID", "Name")
     assert [row[1] for row in values[1:]] == [world.facility_a.name]
 
     client.force_login(world.staff_a)
@@ -254,3 +255,21 @@ def test_admin_export_of_facilities(world, admin_user, client):
     )
     assert response.status_code == 200
     assert world.facility_a.name in response.content.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_review_export_headers_speak_the_language_of_the_page(world, client):
+    from django.utils import translation
+
+    client.force_login(world.coordinator_a)
+    url = reverse("facility-export", args=["csv"]) + "?status="
+    chinese = client.get(url).content.decode("utf-8-sig").splitlines()[0].split(",")
+    english = (
+        client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig").splitlines()[0]
+    ).split(",")
+    assert english[:3] == ["ID", "Name", "Kind (code)"]
+    assert len(chinese) == len(english)
+    with translation.override("zh-hans"):
+        name = str(Facility._meta.get_field("name").verbose_name)
+    assert chinese[1] == name != "name"
+    assert not {"name", "kind_label", "province_name", "created_at"} & set(chinese)
