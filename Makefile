@@ -21,6 +21,7 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py load_regions
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 	$(DEV_ENV) $(BIN)/python manage.py create_demo_admin
+	$(DEV_ENV) $(BIN)/python manage.py demo_accounts
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own here.

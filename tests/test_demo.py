@@ -184,3 +184,45 @@ def test_command_help_renders_and_documents_the_demo_password(name):
     assert isinstance(parser.description, str)
     if name == "load_demo":
         assert "'kepu-demo-2022'" in parser.description
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("columns", range(40, 161, 3))
+def test_load_demo_help_never_splits_the_demo_password(monkeypatch, columns, language):
+    from campaigns.management.commands.load_demo import Command
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with translation.override(language):
+        text = Command().create_parser("manage.py", "load_demo").format_help()
+    description = text.split("\n\n")[1].splitlines()  # after the usage, before the options
+    assert any("kepu-demo-2022" in line for line in description)
+    assert all(len(line) <= columns for line in description)
+
+
+def test_demo_accounts_lists_who_to_sign_in_as_and_the_password(demo):
+    from django.core.management import call_command as run
+
+    run("create_demo_admin", stdout=StringIO())
+    out = StringIO()
+    with translation.override("en"):
+        run("demo_accounts", stdout=out)
+    text = out.getvalue()
+    assert "Administrator: admin" in text
+    assert "Coordinator: hlj-coordinator" in text
+    staff_line = next(line for line in text.splitlines() if "Facility staff:" in line)
+    assert "unit-" in staff_line
+    assert "Password of the coordinator and facility staff: kepu-demo-2022" in text
+    # Every name printed signs in with the demo password.
+    from django.contrib.auth import authenticate
+
+    names = staff_line.split(":", 1)[1].split("(")[0].split(",")
+    for name in [*names, "hlj-coordinator"]:
+        assert authenticate(username=name.strip(), password="kepu-demo-2022") is not None, name
+
+
+def test_make_run_ends_with_the_demo_accounts():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert "demo_accounts" in run_target[-2] and "runserver" in run_target[-1]

@@ -1,5 +1,8 @@
+import re
+import textwrap
+
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.utils.translation import gettext as _
 
 from campaigns.demo import CENTRE_USERNAME, COORDINATOR_USERNAME, DEMO_PASSWORD, load_demo
@@ -10,7 +13,35 @@ from facilities.models import Region
 REQUIRED_REGIONS = ["230000", "231100", "232700", "110119", "429004", "653229"]
 
 
+CJK = "[\u2e80-\u9fff\uff00-\uffef]"
+PASSWORD = re.escape(DEMO_PASSWORD)
+
+
+class UnbrokenPasswordHelpFormatter(DjangoHelpFormatter):
+    """Wraps the description so that the demo password always stays on one line.
+
+    The password stands as a word of its own (Chinese text has no spaces around it) and
+    hyphens are no break points; other long runs of Chinese still wrap at the width.
+    """
+
+    def _fill_text(self, text, width, indent):
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        text = re.sub(rf"(?<={CJK})([“‘]?{PASSWORD})", r" \1", text)
+        text = re.sub(rf"({PASSWORD}[”’]?)(?={CJK})", r"\1 ", text)
+        return textwrap.fill(
+            text,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
+
+
 class Command(BaseCommand):
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        kwargs.setdefault("formatter_class", UnbrokenPasswordHelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     @property
     def help(self):  # a property: argparse needs a plain string in the active language
         return _(
