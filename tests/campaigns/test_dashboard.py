@@ -166,7 +166,21 @@ def test_the_public_home_page_shows_the_live_figures(client, known):
     page = client.get(reverse("home")).content.decode()
     assert 'data-figure="grassroots_facilities_reached">2<' in page
     assert 'data-figure="facilities_participating">6<' in page
-    assert 'data-figure="activities_reported">4<' in page
+    assert 'data-figure="activities_verified">3<' in page  # the fourth awaits review
+
+
+def test_public_figures_count_the_activities_the_public_feed_lists(client, known):
+    """The figure on the home and campaign pages is the number of reports the feed shows."""
+    listed = (
+        client.get(reverse("events:campaign_feed", args=[known.campaign.slug]))
+        .context["page"]
+        .paginator.count
+    )
+    for url in (reverse("home"), reverse("campaign-detail", args=[known.campaign.slug])):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f'data-figure="activities_verified">{listed}<' in page, url
+        assert "activities_reported" not in page
+        assert "Verified activities" in page
 
 
 # ---------------------------------------------------------------------------
