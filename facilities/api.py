@@ -19,12 +19,12 @@ from .models import Facility, Membership, Region
 from .roles import get_scope
 from .serializers import (
     DecisionSerializer,
+    FacilityRejectSerializer,
     FacilitySerializer,
     MeSerializer,
     RegionSerializer,
     RegisteredSerializer,
     RegisterSerializer,
-    RejectSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
@@ -140,13 +140,13 @@ class FacilityViewSet(
         return self._decide(request, services.suspend_facility)
 
     @extend_schema(
-        request=RejectSerializer,
+        request=FacilityRejectSerializer,
         responses=documented(FacilitySerializer, 400, 401, 403, 404, 409),
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """pending → rejected with a required `reason`: administrators and coordinators."""
-        return self._decide(request, services.reject_facility, RejectSerializer)
+        return self._decide(request, services.reject_facility, FacilityRejectSerializer)
 
 
 def lockout_message():

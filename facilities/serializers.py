@@ -80,7 +80,7 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class RejectSerializer(serializers.Serializer):
+class FacilityRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
