@@ -70,7 +70,9 @@ def _save_unique(facility):
         with transaction.atomic():
             facility.save()
     except IntegrityError as exc:
-        if "facility_unique_name_region" in str(exc):
+        # PostgreSQL names the constraint, SQLite its columns.
+        message = str(exc)
+        if "facility_unique_name_region" in message or "facility.name, " in message:
             raise BadRequest(
                 _("A facility named “%(name)s” is already registered in %(region)s.")
                 % {"name": facility.name, "region": facility.region.name}
