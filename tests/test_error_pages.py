@@ -55,6 +55,13 @@ def test_an_expected_403_logs_one_line_without_a_traceback(client, console_log):
     assert "Traceback" not in err
 
 
+def test_an_expected_404_logs_one_line_without_a_traceback(client, console_log):
+    assert client.get(reverse("facility-detail", args=[999999])).status_code == 404
+    err = console_log.getvalue()
+    assert err.count("Not Found") == 1, err
+    assert "Traceback" not in err
+
+
 def test_an_api_403_logs_one_line_without_a_traceback(api_client, console_log):
     world = build_world()
     client = client_for(api_client, world.staff_b)
