@@ -141,6 +141,16 @@ def _etag(*parts):
     return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
+def _as_updated_at(value):
+    """A raw updated_at value as the ORM would give it: SQLite answers a string, PostgreSQL a
+    datetime; the field's converters make both an aware datetime."""
+    field = DigitalResource._meta.get_field("updated_at")
+    column = field.get_col(DigitalResource._meta.db_table)
+    for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        value = converter(value, column, connection)
+    return value
+
+
 def _stamp_and_count(queryset, member, query):
     """(MAX(updated_at) of the table, COUNT of `queryset`), the count from the cache if current.
 
@@ -164,9 +174,10 @@ def _stamp_and_count(queryset, member, query):
             "AND stamp.top IS NOT DISTINCT FROM %s THEN NULL "
             f"ELSE (SELECT COUNT(*) FROM ({inner}) AS listed) END "
             f"FROM (SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}) AS stamp",
-            [known, last_known, top_known, *params],
+            [known, connection.ops.adapt_datetimefield_value(last_known), top_known, *params],
         )
         last, top, total = cursor.fetchone()
+    last = _as_updated_at(last)
     if total is None:
         return last, entry[1]
     cache.set(key, ((last, top, deletions), total), COUNT_TTL)
