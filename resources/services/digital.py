@@ -28,9 +28,9 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from config.errors import BadRequest, InvalidTransition, NotAllowed
+from config.tasks import send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = (480, 480)
 ROLL_UP_BATCH = 5000
-# What publishing a Celery task may raise when the broker cannot be reached.
-BROKER_ERRORS = (BrokerError, OSError)
 EDITABLE_FIELDS = ("title", "description", "category", "campaign", "access")
 # Bumped by every deletion: the API's cached catalogue counts are keyed on it (api/digital.py).
 CATALOGUE_DELETIONS_KEY = "resources:catalogue:deletions"
@@ -65,32 +63,13 @@ def connect_signals():
     )
 
 
-# ---------------------------------------------------------------------------
-# Tasks: queue them, or run them here when the broker is not there
-# ---------------------------------------------------------------------------
-
-
-def send_task(task, **kwargs):
-    """Queue `task` without retrying; run it in this process if the broker cannot be reached."""
-    try:
-        task.apply_async(kwargs=kwargs, retry=False)
-    except BROKER_ERRORS as exc:
-        if task.app.conf.task_always_eager:
-            raise  # the task itself failed: there is no broker to miss
-        logger.warning("broker unreachable (%s); running %s in-process", exc, task.name)
-        task.run(**kwargs)
-
-
 def _queue_thumbnail(resource, always=False):
     """Queue make_thumbnail after the commit; `always` also when it is to remove a thumbnail."""
     if always or is_picture(resource.content_type) or resource.cover:
         from ..tasks.digital import make_thumbnail
 
-        resource_id = resource.pk
-        # robust: a thumbnail that fails never turns a stored upload into an error answer.
-        transaction.on_commit(
-            lambda: send_task(make_thumbnail, resource_id=resource_id), robust=True
-        )
+        # A thumbnail that fails never turns a stored upload into an error answer.
+        send_task_on_commit(make_thumbnail, resource_id=resource.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -412,18 +391,7 @@ def track_download(*, resource_id, user, channel, remote_addr, method="GET"):
         "event_key": str(uuid.uuid4()),
     }
     try:
-        record_download_event.apply_async(kwargs=event, retry=False)
-        return
-    except BROKER_ERRORS as exc:
-        if record_download_event.app.conf.task_always_eager:
-            logger.exception("download of resource %s not recorded", resource_id)
-            return
-        logger.warning("broker unreachable (%s); recording the download directly", exc)
-    except Exception:
-        logger.exception("download of resource %s not recorded", resource_id)
-        return
-    try:
-        record_download(**event)
+        send_task(record_download_event, **event)  # recorded here when the broker is down
     except Exception:
         logger.exception("download of resource %s not recorded", resource_id)
 
