@@ -116,12 +116,13 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set, local memory otherwise.
+# Cache: Redis when REDIS_URL is set, local memory otherwise. A Redis that is down costs speed,
+# never an answer: the backend fails open (config/cache.py).
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "TIMEOUT": 300,
             # A cache that stops answering must not hang the requests that use it.
@@ -180,7 +181,8 @@ AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", "path")
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 
 if AWS_STORAGE_BUCKET_NAME:
-    default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    # django-storages' S3Storage, its outages a 503 (config/storage.py).
+    default_storage = {"BACKEND": "config.storage.S3Storage"}
 else:
     default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
