@@ -34,12 +34,13 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.errors import BadRequest
 from config.pagination import StandardPagination
+from config.parsers import JSONParser
 from facilities.roles import get_scope
 
 from ..files import FileTooLarge
