@@ -34,7 +34,7 @@ from config.tasks import send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import check_format, check_picture, inspect_upload, is_picture
+from ..files import check_format, check_picture, delivery, inspect_upload, is_picture
 from ..models import (
     DigitalResource,
     DownloadDaily,
@@ -429,23 +429,27 @@ def _signed_file_url(field, parameters):
 
 
 def file_response(resource, *, inline=False):
-    """The file itself: a short-lived signed URL on object storage, or streamed when local."""
+    """The file itself: a short-lived signed URL on object storage, or streamed when local.
+
+    Inline only when asked and the type is inert (files.delivery): an SVG or HTML file is an
+    octet-stream attachment on both paths, so it never runs script on a page of ours.
+    """
     field = resource.file
     filename = resource.original_filename or os.path.basename(field.name)
+    content_type, as_attachment = delivery(resource.content_type or "", inline=inline)
     # isinstance sees through default_storage's lazy wrapper.
     if isinstance(field.storage, FileSystemStorage):
         response = FileResponse(
             field.storage.open(field.name, "rb"),
-            as_attachment=not inline,
+            as_attachment=as_attachment,
             filename=filename,
-            content_type=resource.content_type or None,
+            content_type=content_type,
         )
     else:
         parameters = {
-            "ResponseContentDisposition": content_disposition_header(not inline, filename),
+            "ResponseContentDisposition": content_disposition_header(as_attachment, filename),
+            "ResponseContentType": content_type,
         }
-        if resource.content_type:
-            parameters["ResponseContentType"] = resource.content_type
         response = HttpResponseRedirect(_signed_file_url(field, parameters))
     response["Cache-Control"] = "private, no-store"
     return response
