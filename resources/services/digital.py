@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from campaigns.stats import figures_changed
 from config.errors import BadRequest, InvalidTransition, NotAllowed
 from config.tasks import send_task, send_task_on_commit
 from facilities.models import Membership
@@ -492,6 +493,14 @@ def _roll_up_batch(batch_size):
         )
         _upsert_daily(counts)
         DownloadEvent.objects.filter(pk__in=[event[0] for event in events]).update(rolled_up=True)
+        # The downloads since the figures were cached show up now, not at the cache's expiry.
+        resource_ids = {resource_id for resource_id, _day, _province in counts}
+        for campaign_id in (
+            DigitalResource.objects.filter(pk__in=resource_ids, campaign__isnull=False)
+            .values_list("campaign_id", flat=True)
+            .distinct()
+        ):
+            figures_changed(campaign_id)
     return len(events)
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Participation, ParticipationStatus
+from campaigns.stats import figures_changed
 from config.errors import BadRequest, InsufficientStock, NotAllowed
 from config.tasks import LATER, send_task, send_task_on_commit
 from facilities.models import Facility, FacilityKind, FacilityStatus, Region
@@ -491,6 +492,8 @@ def _allocate_next_chunk(distribution_id, size):
         created = list(
             KitRequest.objects.filter(distribution_id=distribution.pk, facility_id__in=fresh)
         )
+        if created:  # bulk_create sends no signal: the figures must hear of the allocations
+            figures_changed(distribution.kit.campaign_id)
         units = len(created) * distribution.quantity_per_facility
         if units > distribution.reserved:
             raise RuntimeError(f"distribution {distribution.pk} allocates beyond its reservation")
