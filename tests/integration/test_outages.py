@@ -116,3 +116,22 @@ def test_with_the_store_down_a_photo_upload_is_a_503_and_writes_nothing(storage_
     assert response.status_code == 503, response.content
     assert "file store" in response.json()["detail"]
     assert not ActivityPhoto.objects.exists()
+
+
+@pytest.mark.s3
+def test_with_the_store_down_an_admin_upload_is_a_503_page_and_writes_nothing(storage_down, client):
+    client.force_login(factories.AdminFactory())
+    response = client.post(
+        "/admin/resources/digitalresource/add/",
+        {
+            "title": "Leaflet",
+            "description": "",
+            "format": "document",
+            "access": "public",
+            "file": SimpleUploadedFile("leaflet.txt", b"hello science"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 503
+    assert "file store is not answering" in response.content.decode()
+    assert not DigitalResource.objects.exists()
