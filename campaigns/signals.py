@@ -1,12 +1,12 @@
 """Keep cached coverage figures fresh: any change to the data behind them bumps a version key.
 
 Participations, kit requests, kits, digital resources and activities bump their campaign's
-version; facilities (kind, level or province may change) bump the global one. Downloads are
-left to the cache expiry (campaigns/stats.py): bumping on every download would mean never
+version; facilities (kind, level or province may change) bump the global one. Bulk writers
+send no signals and call stats.figures_changed themselves. Single downloads are left to the
+roll-up and the cache expiry (campaigns/stats.py): bumping on every download would mean never
 using the cache when it matters most.
 """
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from events.models import Activity
@@ -14,16 +14,7 @@ from facilities.models import Facility
 from resources.models import DigitalResource, Kit, KitRequest
 
 from .models import Participation
-from .stats import bump_stats_version
-
-
-def _bump(campaign_id=None):
-    # Bump now, so the next read in this transaction sees the change, and again after commit,
-    # so figures computed meanwhile from not-yet-committed data are not kept.
-    bump_stats_version(campaign_id)
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        transaction.on_commit(lambda: bump_stats_version(campaign_id))
+from .stats import figures_changed as _bump
 
 
 def _campaign_changed(sender, instance, **kwargs):

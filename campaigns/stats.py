@@ -43,9 +43,11 @@ was recorded), flags by award, requests by creation, shipped units by shipping, 
 reach by receipt, resources by publication, downloads by day, activities by start.
 
 The cache is refreshed when the data behind it changes (campaigns/signals.py bumps a version
-key per campaign, or a global one for facility changes), and otherwise after at most
-`STATS_CACHE_SECONDS`; downloads rely on the expiry alone, since a version bump on every
-download would defeat the cache under load.
+key per campaign, or a global one for facility changes; the bulk writers, which send no
+signals, call `figures_changed` where they write: distribution allocations, download
+roll-ups), and otherwise after at most `STATS_CACHE_SECONDS`. Single downloads rely on the
+roll-up and the expiry, since a version bump on every download would defeat the cache under
+load.
 """
 
 import time as time_module
@@ -620,3 +622,14 @@ def bump_stats_version(campaign_id=None):
     """
     key = campaign_version_key(campaign_id) if campaign_id else GLOBAL_VERSION_KEY
     cache.set(key, _new_version(), None)
+
+
+def figures_changed(campaign_id=None):
+    """The data behind a campaign's figures (all campaigns' with None) has just changed.
+
+    Bumps now, so the next read in this transaction sees the change, and again after the
+    commit, so figures computed meanwhile from not-yet-committed data are not kept.
+    """
+    bump_stats_version(campaign_id)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: bump_stats_version(campaign_id))

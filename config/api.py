@@ -12,7 +12,10 @@ from .errors import DomainError
 def exception_handler(exc, context):
     """Domain errors from services become 409 (or their own status); model validation 400."""
     if isinstance(exc, DomainError):
-        return Response({"detail": str(exc.message)}, status=exc.status_code)
+        response = Response({"detail": str(exc.message)}, status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -27,3 +28,26 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """A backend outage that escapes a view (the object store during an admin upload, say)
+    answers 503 with its message, as the API does, instead of a server error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .storage import StorageUnavailable
+
+        if not isinstance(exception, StorageUnavailable):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": str(exception.message)}, status=503)
+        else:
+            response = render(request, "503.html", {"message": exception.message}, status=503)
+        response["Retry-After"] = str(exception.retry_after)
+        return response

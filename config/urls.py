@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from resources.files import delivery
 
 from .api import build_router
 from .views import healthz, home
@@ -24,13 +27,26 @@ urlpatterns = [
     path("", include("events.urls")),
 ]
 
-if not settings.AWS_STORAGE_BUCKET_NAME:
-    # Embedded mode: Django serves uploaded media itself.
-    # MEDIA_ROOT is read per request, so that a test that moves it is served from the new place.
-    def serve_media(request, path):
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
 
-    urlpatterns += [path("media/<path:path>", serve_media)]
+def serve_media(request, path):
+    """Embedded mode: Django serves uploaded media itself (nothing when they live on S3).
+
+    Settings are read per request, so that a test that moves MEDIA_ROOT or switches to S3 is
+    served accordingly whenever the URLconf was loaded.
+    """
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        raise Http404
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    # Like downloads: what could run script in the browser comes as a plain attachment.
+    served = response.get("Content-Type", "").split(";")[0]
+    content_type, as_attachment = delivery(served, inline=True)
+    if as_attachment:
+        response["Content-Type"] = content_type
+        response["Content-Disposition"] = "attachment"
+    return response
+
+
+urlpatterns += [path("media/<path:path>", serve_media)]
 
 handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"

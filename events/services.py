@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import CampaignStatus
 from config.errors import BadRequest, InvalidTransition, NotAllowed
+from config.tasks import send_task_on_commit
 from facilities.models import FacilityStatus
 from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
@@ -227,14 +228,11 @@ def add_photo(*, activity, by, image, caption="", credit=""):
         except Exception:
             image_field.storage.delete(stored_name)
             raise
-        transaction.on_commit(lambda: _queue_thumbnail(photo.pk))
+        from .tasks import make_photo_thumbnail
+
+        # Broker down: the thumbnail is made here; the upload answers success either way.
+        send_task_on_commit(make_photo_thumbnail, photo.pk)
     return photo
-
-
-def _queue_thumbnail(photo_id):
-    from .tasks import make_photo_thumbnail
-
-    make_photo_thumbnail.delay(photo_id)
 
 
 @transaction.atomic

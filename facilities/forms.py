@@ -3,10 +3,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.template import loader
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from config.tasks import send_task_on_commit
 
 from .models import Facility, FacilityStatus, MembershipRole, Region
 from .services import check_account, create_account, facility_region, find_user
@@ -72,7 +73,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: send_mail_batch.delay(subject, body, [to_email]))
+        send_task_on_commit(send_mail_batch, subject, body, [to_email])
 
 
 class RegionPickerWidget(forms.MultiWidget):

@@ -6,9 +6,10 @@ slow or failing mail server never slows or breaks the action that caused it.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+
+from config.tasks import send_task_on_commit
 
 from .models import Membership, ProvincialCoordinator
 
@@ -44,10 +45,7 @@ def notify(*, emails, template, context):
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}_body.txt", context)
 
-    def queue():
-        from .tasks import send_mail_batch
+    from .tasks import send_mail_batch
 
-        for start in range(0, len(emails), BATCH_SIZE):
-            send_mail_batch.delay(subject, body, emails[start : start + BATCH_SIZE])
-
-    transaction.on_commit(queue)
+    for start in range(0, len(emails), BATCH_SIZE):
+        send_task_on_commit(send_mail_batch, subject, body, emails[start : start + BATCH_SIZE])

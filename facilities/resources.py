@@ -13,6 +13,12 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from campaigns.models import Participation
+from config.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    SafeExportResource,
+    export_dataset,
+)
 
 from .models import LEVEL_BY_REGION_LEVEL, Facility, FacilityKind, FacilityStatus, Region
 
@@ -236,7 +242,7 @@ class FacilityImportResource(resources.ModelResource):
             raise ValidationError(errors)
 
 
-class FacilityExportResource(resources.ModelResource):
+class FacilityExportResource(SafeExportResource):
     kind_label = fields.Field(column_name="kind_label")
     status_label = fields.Field(column_name="status_label")
     region = fields.Field(column_name="region")
@@ -316,7 +322,7 @@ class FacilityExportResource(resources.ModelResource):
         return facility.province.name
 
 
-class ParticipationExportResource(resources.ModelResource):
+class ParticipationExportResource(SafeExportResource):
     campaign = fields.Field(column_name="campaign")
     campaign_title = fields.Field(column_name="campaign_title")
     facility = fields.Field(column_name="facility")
@@ -377,19 +383,17 @@ class ParticipationExportResource(resources.ModelResource):
 
 
 EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "csv": (CSV_CONTENT_TYPE, "csv"),
+    "xlsx": (XLSX_CONTENT_TYPE, "xlsx"),
 }
 
 
 def export_response(resource, queryset, file_format, filename):
-    """An attachment with the queryset exported as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    """An attachment with the queryset exported as CSV (UTF-8 with BOM, for Excel) or XLSX;
+    no cell of either can be a formula (config.spreadsheets)."""
     content_type, extension = EXPORT_FORMATS[file_format]
     dataset = resource.export(queryset=queryset)
-    if file_format == "csv":
-        content = "\ufeff" + dataset.export("csv")
-    else:
-        content = dataset.export("xlsx")
+    content = export_dataset(dataset, file_format, title=filename)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
     return response

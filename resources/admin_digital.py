@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.errors import DomainError
+from config.tasks import send_task_on_commit
 from facilities.roles import get_scope
 
 from .forms_digital import DigitalResourceAdminForm
@@ -115,7 +116,7 @@ class DigitalResourceAdminMixin:
 
         count = 0
         for resource_id in queryset.values_list("id", flat=True):
-            services.send_task(make_thumbnail, resource_id=resource_id)
+            send_task_on_commit(make_thumbnail, resource_id=resource_id)
             count += 1
         self.message_user(
             request,

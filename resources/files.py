@@ -55,8 +55,38 @@ CAD_TYPES = frozenset({DWG, DXF})
 NOT_PICTURES = CAD_TYPES | {SVG}
 
 
+# What a browser shows or plays without running script in it. Every other type (SVG, HTML,
+# XML, office files, anything unknown) is served as an octet-stream attachment.
+INERT_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        PDF,
+        "video/mp4",
+        "video/webm",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/wav",
+        "audio/x-wav",
+        ZIP,
+        TEXT,
+    }
+)
+
+
 def is_picture(content_type):
     return content_type.startswith("image/") and content_type not in NOT_PICTURES
+
+
+def delivery(content_type, *, inline=False):
+    """(Content-Type, as_attachment) to serve a stored file with: its own type, inline when
+    asked, for inert types only; a script-capable or unknown type always downloads as bytes."""
+    if content_type in INERT_TYPES:
+        return content_type, not inline
+    return OCTET_STREAM, True
 
 
 # What each format accepts, and how the refusal message names it.

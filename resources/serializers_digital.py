@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign
 
-from .models import Category, DigitalResource, ResourceAccess, ResourceFormat
+from .models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
 
 CATALOGUE_FIELDS = [
     "id",
@@ -161,4 +161,27 @@ class DigitalResourceUploadSerializer(serializers.Serializer):
     )
     cover = serializers.FileField(
         required=False, allow_null=True, help_text="Optional cover image, thumbnailed."
+    )
+
+
+class DigitalResourceUpdateSerializer(serializers.Serializer):
+    """PATCH of a resource by an administrator: only the fields sent change.
+
+    `status` withdraws (`withdrawn`) or publishes again (`published`); a `file` (multipart)
+    replaces the file, checked like an upload against the (new) `format`.
+    """
+
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    access = serializers.ChoiceField(choices=ResourceAccess.choices, required=False)
+    status = serializers.ChoiceField(choices=ResourceStatus.choices, required=False)
+    format = serializers.ChoiceField(choices=ResourceFormat.choices, required=False)
+    file = serializers.FileField(
+        required=False, help_text="A new file for the resource; its type must match `format`."
     )

@@ -4,8 +4,6 @@ Figures, charts and exports all come from campaigns.stats, so they always agree.
 coordinator sees only the provinces they coordinate: the province filter offers nothing else.
 """
 
-import csv
-import io
 from datetime import datetime
 
 from django import forms
@@ -14,66 +12,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from events.models import ActivityKind
-from facilities.models import FacilityKind, FacilityLevel, Region, RegionLevel
+from facilities.models import Region, RegionLevel
 from facilities.roles import get_scope
 from resources.models import KitRequestStatus
 
+from .. import exports
 from ..charts import bar_chart, line_chart
-from ..models import Campaign, CampaignStatus, ParticipationStatus
-from ..stats import StatsFilter, StatsFilterForm, facility_figures, get_campaign_stats
+from ..exports import PROVINCE_COLUMNS, SUMMARY_FIGURES
+from ..models import Campaign, CampaignStatus
+from ..stats import StatsFilter, StatsFilterForm, get_campaign_stats
 
-PROVINCE_COLUMNS = [
-    ("province", gettext_lazy("Province code")),
-    ("name", gettext_lazy("Province")),
-    ("facilities_participating", gettext_lazy("Participating units")),
-    ("flags_awarded", gettext_lazy("Flags awarded")),
-    ("kit_requests", gettext_lazy("Kit requests")),
-    ("kits_units_shipped", gettext_lazy("Kit units shipped")),
-    ("grassroots_facilities_reached", gettext_lazy("Grassroots facilities reached")),
-    ("downloads", gettext_lazy("Downloads")),
-    ("activities_reported", gettext_lazy("Activities reported")),
-    ("audience_total", gettext_lazy("Audience (verified activities)")),
-]
-
-FACILITY_COLUMNS = [
-    ("id", gettext_lazy("Facility id")),
-    ("name", gettext_lazy("Facility")),
-    ("kind", gettext_lazy("Kind")),
-    ("level", gettext_lazy("Level")),
-    ("province_id", gettext_lazy("Province code")),
-    ("province__name", gettext_lazy("Province")),
-    ("region_id", gettext_lazy("Region code")),
-    ("region__name", gettext_lazy("Region")),
-    ("participation_status", gettext_lazy("Participation")),
-    ("flag_awarded_at", gettext_lazy("Flag awarded")),
-    ("requests_made", gettext_lazy("Kit requests")),
-    ("units_shipped", gettext_lazy("Kit units shipped")),
-    ("units_received", gettext_lazy("Kit units received")),
-    ("grassroots_reached", gettext_lazy("Grassroots facility reached")),
-    ("activities_reported", gettext_lazy("Activities reported")),
-    ("audience_total", gettext_lazy("Audience (verified activities)")),
-]
-
-SUMMARY_FIGURES = [
-    ("grassroots_facilities_reached", gettext_lazy("Grassroots facilities reached")),
-    ("facilities_participating", gettext_lazy("Participating units")),
-    ("flags_awarded", gettext_lazy("Flags awarded")),
-    ("kits_units_shipped", gettext_lazy("Kit units shipped")),
-    ("digital_resources_published", gettext_lazy("Digital resources published")),
-    ("downloads_total", gettext_lazy("Resource downloads")),
-    ("activities_reported", gettext_lazy("Activities reported")),
-    ("activities_verified", gettext_lazy("Activities verified")),
-    ("audience_total", gettext_lazy("Total audience (verified activities)")),
-]
 DASHBOARD_EXTRAS = {
     "flags_awarded",
     "kits_units_shipped",
@@ -269,54 +222,6 @@ def _export_state(request):
     return campaign, filters
 
 
-def province_table(stats):
-    """The by-province rows followed by a total row: the CSV/XLSX province sheet."""
-    rows = [[row[key] for key, _label in PROVINCE_COLUMNS] for row in stats["by_province"]]
-    total = {
-        "province": "",
-        "name": _("Total"),
-        "facilities_participating": stats["facilities_participating"],
-        "flags_awarded": stats["flags_awarded"],
-        "kit_requests": sum(stats["kit_requests"].values()),
-        "kits_units_shipped": stats["kits_units_shipped"],
-        "grassroots_facilities_reached": stats["grassroots_facilities_reached"],
-        "downloads": stats["downloads_total"],
-        "activities_reported": stats["activities_reported"],
-        "audience_total": stats["audience_total"],
-    }
-    rows.append([total[key] for key, _label in PROVINCE_COLUMNS])
-    return [[str(label) for _key, label in PROVINCE_COLUMNS], *rows]
-
-
-def facility_table(campaign, filters):
-    kinds = dict(FacilityKind.choices)
-    levels = dict(FacilityLevel.choices)
-    statuses = dict(ParticipationStatus.choices)
-    rows = []
-    for row in facility_figures(campaign=campaign, filters=filters):
-        row = dict(row)
-        row["kind"] = str(kinds.get(row["kind"], row["kind"]))
-        row["level"] = str(levels.get(row["level"], row["level"]))
-        status = row["participation_status"]
-        row["participation_status"] = str(statuses.get(status, status or ""))
-        flag = row["flag_awarded_at"]
-        row["flag_awarded_at"] = timezone.localtime(flag).strftime("%Y-%m-%d %H:%M") if flag else ""
-        row["grassroots_reached"] = _("yes") if row["grassroots_reached"] else _("no")
-        rows.append([row[key] for key, _label in FACILITY_COLUMNS])
-    return [[str(label) for _key, label in FACILITY_COLUMNS], *rows]
-
-
-def _filename(campaign, filters, suffix):
-    parts = [campaign.slug, "coverage"]
-    if filters.provinces and len(filters.provinces) == 1:
-        parts.append(filters.provinces[0])
-    if filters.date_from:
-        parts.append(f"from-{filters.date_from.isoformat()}")
-    if filters.date_to:
-        parts.append(f"to-{filters.date_to.isoformat()}")
-    return "-".join(parts) + suffix
-
-
 @login_required
 def export_csv(request):
     """The province table (default) or, with ?by=facility, the facility table, as CSV."""
@@ -324,19 +229,13 @@ def export_csv(request):
     if campaign is None:
         return HttpResponseBadRequest(_("Choose a joint action and a valid filter."))
     by = request.GET.get("by", "province")
-    if by == "facility":
-        table = facility_table(campaign, filters)
-    elif by == "province":
-        table = province_table(get_campaign_stats(campaign=campaign, filters=filters))
-    else:
+    if by not in exports.CSV_TABLES:
         return HttpResponseBadRequest(_("Export by province or by facility."))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(campaign, filters, f"-{by}.csv")}"'
+    return _attachment(
+        exports.coverage_csv(campaign, filters, by=by),
+        CSV_CONTENT_TYPE,
+        exports.coverage_filename(campaign, filters, f"-{by}.csv"),
     )
-    response.write("\ufeff")  # lets spreadsheet programs read the Chinese names as UTF-8
-    csv.writer(response).writerows(table)
-    return response
 
 
 @login_required
@@ -345,72 +244,17 @@ def export_xlsx(request):
     campaign, filters = _export_state(request)
     if campaign is None:
         return HttpResponseBadRequest(_("Choose a joint action and a valid filter."))
-    stats = get_campaign_stats(campaign=campaign, filters=filters)
-    status_labels = dict(KitRequestStatus.choices)
-    kind_labels = dict(ActivityKind.choices)
-    sheets = [
-        (
-            _("Summary"),
-            [
-                [_("Figure"), _("Value")],
-                [_("Joint action"), campaign.title],
-                *[[str(label), stats[key]] for key, label in SUMMARY_FIGURES],
-                *[
-                    [_("Kit requests: %(status)s") % {"status": status_labels[status]}, count]
-                    for status, count in stats["kit_requests"].items()
-                ],
-                [_("Figures computed at"), _local(stats["generated_at"])],
-            ],
-        ),
-        (_("By province"), province_table(stats)),
-        (_("By facility"), facility_table(campaign, filters)),
-        (
-            _("Downloads by day"),
-            [[_("Date"), _("Downloads")]]
-            + [[item["date"], item["count"]] for item in stats["downloads_by_day"]],
-        ),
-        (
-            _("Top resources"),
-            [[_("Resource id"), _("Resource"), _("Downloads")]]
-            + [[item["id"], item["title"], item["count"]] for item in stats["top_resources"]],
-        ),
-        (
-            _("Activities by kind"),
-            [[_("Kind"), _("Activities")]]
-            + [
-                [str(kind_labels[kind]), count]
-                for kind, count in stats["activities_by_kind"].items()
-            ],
-        ),
-    ]
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for title, rows in sheets:
-        sheet = workbook.create_sheet(title=str(title)[:31])
-        for index, row in enumerate(rows):
-            if index == 0:
-                row = [_header_cell(sheet, value, bold) for value in row]
-            sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return _attachment(
+        exports.coverage_xlsx(campaign, filters),
+        XLSX_CONTENT_TYPE,
+        exports.coverage_filename(campaign, filters, ".xlsx"),
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(campaign, filters, ".xlsx")}"'
-    )
+
+
+def _attachment(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _header_cell(sheet, value, font):
-    cell = WriteOnlyCell(sheet, value=str(value))
-    cell.font = font
-    return cell
-
-
-def _local(iso_timestamp):
-    return date_format(timezone.localtime(datetime.fromisoformat(iso_timestamp)), "Y-m-d H:i")
 
 
 urlpatterns = [

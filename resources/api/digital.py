@@ -21,7 +21,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
@@ -34,20 +34,22 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.errors import BadRequest
 from config.pagination import StandardPagination
+from config.parsers import JSONParser
 from facilities.roles import get_scope
 
 from ..files import FileTooLarge
 from ..filters_digital import DigitalResourceFilter
-from ..models import DigitalResource, DownloadChannel
+from ..models import DigitalResource, DownloadChannel, ResourceStatus
 from ..serializers_digital import (
     VALUE_COLUMNS,
     DigitalResourceSerializer,
+    DigitalResourceUpdateSerializer,
     DigitalResourceUploadSerializer,
     catalogue_rows,
 )
@@ -68,6 +70,22 @@ class IsNationalAdmin(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return get_scope(request.user).is_admin
+
+
+def _refuse_oversized(request):
+    """Refuse before reading (and spooling to disk) an upload that cannot fit."""
+    limit = settings.RESOURCE_MAX_UPLOAD_SIZE + settings.PHOTO_MAX_UPLOAD_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit + UPLOAD_OVERHEAD:
+        raise FileTooLarge(_("The upload is too large."))
+
+
+def _as_field_error(exc, default_field):
+    """A service's BadRequest as DRF's field error, on the field it names."""
+    return exceptions.ValidationError({getattr(exc, "field", default_field): [str(exc.message)]})
 
 
 class SignedInRateThrottle(UserRateThrottle):
@@ -141,6 +159,16 @@ def _etag(*parts):
     return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
+def _as_updated_at(value):
+    """A raw updated_at value as the ORM would give it: SQLite answers a string, PostgreSQL a
+    datetime; the field's converters make both an aware datetime."""
+    field = DigitalResource._meta.get_field("updated_at")
+    column = field.get_col(DigitalResource._meta.db_table)
+    for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        value = converter(value, column, connection)
+    return value
+
+
 def _stamp_and_count(queryset, member, query):
     """(MAX(updated_at) of the table, COUNT of `queryset`), the count from the cache if current.
 
@@ -164,9 +192,10 @@ def _stamp_and_count(queryset, member, query):
             "AND stamp.top IS NOT DISTINCT FROM %s THEN NULL "
             f"ELSE (SELECT COUNT(*) FROM ({inner}) AS listed) END "
             f"FROM (SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}) AS stamp",
-            [known, last_known, top_known, *params],
+            [known, connection.ops.adapt_datetimefield_value(last_known), top_known, *params],
         )
         last, top, total = cursor.fetchone()
+    last = _as_updated_at(last)
     if total is None:
         return last, entry[1]
     cache.set(key, ((last, top, deletions), total), COUNT_TTL)
@@ -194,6 +223,9 @@ class DigitalResourceViewSet(
     def get_permissions(self):
         if self.action == "create":
             return [permissions.IsAuthenticated(), IsNationalAdmin()]
+        if self.action == "partial_update":
+            # The administrator check comes after the lookup: invisible resources are a 404.
+            return [permissions.IsAuthenticated()]
         return [permissions.AllowAny()]
 
     def get_queryset(self):
@@ -265,14 +297,7 @@ class DigitalResourceViewSet(
         },
     )
     def create(self, request, *args, **kwargs):
-        limit = settings.RESOURCE_MAX_UPLOAD_SIZE + settings.PHOTO_MAX_UPLOAD_SIZE
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit + UPLOAD_OVERHEAD:
-            # Refuse before reading (and spooling to disk) an upload that cannot fit.
-            raise FileTooLarge(_("The upload is too large."))
+        _refuse_oversized(request)
         upload = DigitalResourceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
@@ -291,11 +316,63 @@ class DigitalResourceViewSet(
         except FileTooLarge:
             raise
         except BadRequest as exc:
-            raise exceptions.ValidationError(
-                {getattr(exc, "field", "file"): [str(exc.message)]}
-            ) from exc
+            raise _as_field_error(exc, "file") from exc
         resource = self.get_queryset().get(pk=resource.pk)
         return Response(self.get_serializer(resource).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "application/json": DigitalResourceUpdateSerializer,
+            "multipart/form-data": DigitalResourceUpdateSerializer,
+        },
+        responses={
+            200: DigitalResourceSerializer,
+            400: OpenApiResponse(description="Field errors, e.g. a file that is not its format"),
+            401: OpenApiResponse(description="Not signed in"),
+            403: OpenApiResponse(description="Not a national administrator"),
+            404: NOT_FOUND,
+            413: OpenApiResponse(description="File larger than RESOURCE_MAX_UPLOAD_SIZE"),
+        },
+        description="Change a resource (administrators): the fields sent change; `status` "
+        "`withdrawn` withdraws it, `published` publishes it again; a new `file` (multipart) "
+        "replaces the file and its checksum.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        resource = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if not get_scope(request.user).is_admin:
+            raise exceptions.PermissionDenied(
+                _("Only national administrators change digital resources.")
+            )
+        _refuse_oversized(request)
+        incoming = DigitalResourceUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        changes = dict(incoming.validated_data)
+        new_status = changes.pop("status", None)
+        file = changes.pop("file", None)
+        resource_format = changes.pop("format", None)
+        try:
+            with transaction.atomic():
+                if changes or file is not None or resource_format:
+                    services.update_resource(
+                        resource=resource,
+                        by=request.user,
+                        file=file,
+                        resource_format=resource_format,
+                        **changes,
+                    )
+                if new_status and new_status != resource.status:
+                    change_status = (
+                        services.withdraw_resource
+                        if new_status == ResourceStatus.WITHDRAWN
+                        else services.republish_resource
+                    )
+                    change_status(resource=resource, by=request.user)
+        except FileTooLarge:
+            raise
+        except BadRequest as exc:
+            raise _as_field_error(exc, "file") from exc
+        resource = self.get_queryset().get(pk=resource.pk)
+        return Response(self.get_serializer(resource).data)
 
     @extend_schema(
         responses={

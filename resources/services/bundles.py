@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import BadRequest, DomainError, NotAllowed
+from config.tasks import LATER, send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
@@ -43,7 +44,7 @@ from ..models import (
     ResourceFormat,
     ResourceStatus,
 )
-from .digital import BROKER_ERRORS, client_network, file_response, send_task
+from .digital import client_network, file_response
 
 logger = logging.getLogger(__name__)
 
@@ -105,18 +106,11 @@ def request_rebuild(*, bundle_ids):
     ResourceBundle.objects.filter(pk__in=bundle_ids).update(
         revision=F("revision") + 1, status=BundleStatus.PENDING, updated_at=timezone.now()
     )
-    transaction.on_commit(lambda: _queue_builds(bundle_ids))
-
-
-def _queue_builds(bundle_ids):
     from ..tasks.bundles import build_bundle as build_bundle_task
 
     for bundle_id in bundle_ids:
-        try:
-            build_bundle_task.apply_async(args=[bundle_id], retry=False)
-        except BROKER_ERRORS:
-            # Left pending: the admin action "rebuild" queues it again once the broker is back.
-            logger.exception("could not queue the build of bundle %s", bundle_id)
+        # Broker down: left pending; the admin action "rebuild" queues it again.
+        send_task_on_commit(build_bundle_task, bundle_id, if_unreachable=LATER)
 
 
 def manifest_entry_is_current(entry, resource):

@@ -28,13 +28,14 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
+from campaigns.stats import figures_changed
 from config.errors import BadRequest, InvalidTransition, NotAllowed
+from config.tasks import send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import check_format, check_picture, inspect_upload, is_picture
+from ..files import check_format, check_picture, delivery, inspect_upload, is_picture
 from ..models import (
     DigitalResource,
     DownloadDaily,
@@ -47,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = (480, 480)
 ROLL_UP_BATCH = 5000
-# What publishing a Celery task may raise when the broker cannot be reached.
-BROKER_ERRORS = (BrokerError, OSError)
 EDITABLE_FIELDS = ("title", "description", "category", "campaign", "access")
 # Bumped by every deletion: the API's cached catalogue counts are keyed on it (api/digital.py).
 CATALOGUE_DELETIONS_KEY = "resources:catalogue:deletions"
@@ -65,32 +64,13 @@ def connect_signals():
     )
 
 
-# ---------------------------------------------------------------------------
-# Tasks: queue them, or run them here when the broker is not there
-# ---------------------------------------------------------------------------
-
-
-def send_task(task, **kwargs):
-    """Queue `task` without retrying; run it in this process if the broker cannot be reached."""
-    try:
-        task.apply_async(kwargs=kwargs, retry=False)
-    except BROKER_ERRORS as exc:
-        if task.app.conf.task_always_eager:
-            raise  # the task itself failed: there is no broker to miss
-        logger.warning("broker unreachable (%s); running %s in-process", exc, task.name)
-        task.run(**kwargs)
-
-
 def _queue_thumbnail(resource, always=False):
     """Queue make_thumbnail after the commit; `always` also when it is to remove a thumbnail."""
     if always or is_picture(resource.content_type) or resource.cover:
         from ..tasks.digital import make_thumbnail
 
-        resource_id = resource.pk
-        # robust: a thumbnail that fails never turns a stored upload into an error answer.
-        transaction.on_commit(
-            lambda: send_task(make_thumbnail, resource_id=resource_id), robust=True
-        )
+        # A thumbnail that fails never turns a stored upload into an error answer.
+        send_task_on_commit(make_thumbnail, resource_id=resource.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -412,18 +392,7 @@ def track_download(*, resource_id, user, channel, remote_addr, method="GET"):
         "event_key": str(uuid.uuid4()),
     }
     try:
-        record_download_event.apply_async(kwargs=event, retry=False)
-        return
-    except BROKER_ERRORS as exc:
-        if record_download_event.app.conf.task_always_eager:
-            logger.exception("download of resource %s not recorded", resource_id)
-            return
-        logger.warning("broker unreachable (%s); recording the download directly", exc)
-    except Exception:
-        logger.exception("download of resource %s not recorded", resource_id)
-        return
-    try:
-        record_download(**event)
+        send_task(record_download_event, **event)  # recorded here when the broker is down
     except Exception:
         logger.exception("download of resource %s not recorded", resource_id)
 
@@ -461,23 +430,27 @@ def _signed_file_url(field, parameters):
 
 
 def file_response(resource, *, inline=False):
-    """The file itself: a short-lived signed URL on object storage, or streamed when local."""
+    """The file itself: a short-lived signed URL on object storage, or streamed when local.
+
+    Inline only when asked and the type is inert (files.delivery): an SVG or HTML file is an
+    octet-stream attachment on both paths, so it never runs script on a page of ours.
+    """
     field = resource.file
     filename = resource.original_filename or os.path.basename(field.name)
+    content_type, as_attachment = delivery(resource.content_type or "", inline=inline)
     # isinstance sees through default_storage's lazy wrapper.
     if isinstance(field.storage, FileSystemStorage):
         response = FileResponse(
             field.storage.open(field.name, "rb"),
-            as_attachment=not inline,
+            as_attachment=as_attachment,
             filename=filename,
-            content_type=resource.content_type or None,
+            content_type=content_type,
         )
     else:
         parameters = {
-            "ResponseContentDisposition": content_disposition_header(not inline, filename),
+            "ResponseContentDisposition": content_disposition_header(as_attachment, filename),
+            "ResponseContentType": content_type,
         }
-        if resource.content_type:
-            parameters["ResponseContentType"] = resource.content_type
         response = HttpResponseRedirect(_signed_file_url(field, parameters))
     response["Cache-Control"] = "private, no-store"
     return response
@@ -520,6 +493,14 @@ def _roll_up_batch(batch_size):
         )
         _upsert_daily(counts)
         DownloadEvent.objects.filter(pk__in=[event[0] for event in events]).update(rolled_up=True)
+        # The downloads since the figures were cached show up now, not at the cache's expiry.
+        resource_ids = {resource_id for resource_id, _day, _province in counts}
+        for campaign_id in (
+            DigitalResource.objects.filter(pk__in=resource_ids, campaign__isnull=False)
+            .values_list("campaign_id", flat=True)
+            .distinct()
+        ):
+            figures_changed(campaign_id)
     return len(events)
 
 

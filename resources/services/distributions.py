@@ -34,7 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Participation, ParticipationStatus
+from campaigns.stats import figures_changed
 from config.errors import BadRequest, InsufficientStock, NotAllowed
+from config.tasks import LATER, send_task, send_task_on_commit
 from facilities.models import Facility, FacilityKind, FacilityStatus, Region
 from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
@@ -49,7 +51,6 @@ from ..models import (
     KitRequestStatus,
     SkipReason,
 )
-from .digital import BROKER_ERRORS
 from .kits import record_stock_history, record_transitions_bulk
 from .stock import return_stock, take_stock
 
@@ -335,7 +336,10 @@ def start_distribution(
             DistributionSkip(distribution=distribution, facility_label=label[:255], reason=reason)
             for label, reason in unresolved
         )
-        transaction.on_commit(lambda: queue_distribution(distribution.pk))
+        from ..tasks.distributions import run_distribution as run_distribution_task
+
+        # Broker down: the distribution waits in `queued` for resume_unfinished_distributions.
+        send_task_on_commit(run_distribution_task, distribution.pk, if_unreachable=LATER)
     return distribution
 
 
@@ -344,10 +348,7 @@ def queue_distribution(distribution_id):
     resume_unfinished_distributions picks it up (worker start, or every few minutes)."""
     from ..tasks.distributions import run_distribution as run_distribution_task
 
-    try:
-        run_distribution_task.apply_async(args=[distribution_id], retry=False)
-    except BROKER_ERRORS:
-        logger.exception("distribution %s could not be queued yet", distribution_id)
+    return send_task(run_distribution_task, distribution_id, if_unreachable=LATER)
 
 
 def resume_unfinished_distributions(*, queued_before=None):
@@ -491,6 +492,8 @@ def _allocate_next_chunk(distribution_id, size):
         created = list(
             KitRequest.objects.filter(distribution_id=distribution.pk, facility_id__in=fresh)
         )
+        if created:  # bulk_create sends no signal: the figures must hear of the allocations
+            figures_changed(distribution.kit.campaign_id)
         units = len(created) * distribution.quantity_per_facility
         if units > distribution.reserved:
             raise RuntimeError(f"distribution {distribution.pk} allocates beyond its reservation")

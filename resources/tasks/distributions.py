@@ -7,6 +7,8 @@ from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from config.tasks import LATER, send_task
+
 from ..services import distributions
 
 __all__ = ["resume_distributions", "run_distribution"]
@@ -49,4 +51,4 @@ def resume_distributions(waiting_minutes=None):
 def _resume_after_worker_start(sender=None, **kwargs):
     # A worker killed mid-run leaves its message unacknowledged until the broker's visibility
     # timeout; a worker that starts picks the work up at once instead.
-    resume_distributions.delay()
+    send_task(resume_distributions, if_unreachable=LATER)

@@ -1,8 +1,6 @@
 """Pages of bulk distributions (administrators: start one, watch its progress, download the
 skipped report) and of offline bundles (the bundle list of the catalogue, tracked download)."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
+from config.spreadsheets import SafeCSVWriter
 from facilities.models import FacilityKind
 from facilities.roles import get_scope
 
@@ -132,7 +131,7 @@ def distribution_progress(request, pk):
 
 
 class _Echo:
-    """csv.writer target that hands each written row back instead of storing it."""
+    """CSV writer target that hands each written row back instead of storing it."""
 
     def write(self, value):
         return value
@@ -142,7 +141,7 @@ class _Echo:
 def skipped_csv(request, pk):
     """Every skipped facility with its reason, streamed (UTF-8 with BOM for Excel)."""
     distribution = get_object_or_404(Distribution.objects.only("id"), pk=pk)
-    writer = csv.writer(_Echo())
+    writer = SafeCSVWriter(_Echo())  # facility labels come from an uploaded list
 
     def rows():
         yield "\ufeff"

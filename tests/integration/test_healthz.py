@@ -13,7 +13,7 @@ HEALTHY = {"database": "ok", "cache": "ok", "storage": "ok", "broker": "ok"}
 def redis_cache(url):
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
