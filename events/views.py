@@ -322,7 +322,7 @@ def field_now(request):
             Q(status=TourStopStatus.OPEN) | Q(status=TourStopStatus.PLANNED, ends_on__gte=today)
         )
         .select_related("exhibition_set__operator", "region", "province")
-        .order_by("province_id", "-status", "starts_on", "id")
+        .order_by("province_id", "status", "starts_on", "id")  # open before planned
     )
     return render(request, "events/field_now.html", {"stops": stops, "today": today})
 

@@ -69,15 +69,17 @@ def set_detail(request, pk):
         (s for s in stops if s.status == TourStopStatus.PLANNED and s.ends_on >= today), None
     )
     current = next((s for s in stops if s.status == TourStopStatus.OPEN), None)
-    feed_path = reverse("exhibition-set-schedule", args=[exhibition_set.pk])
+    feed_url = request.build_absolute_uri(
+        reverse("exhibition-set-schedule", args=[exhibition_set.pk])
+    )
     context = {
         "exhibition_set": exhibition_set,
         "stops": stops,
         "current_stop": current,
         "next_stop": next_stop,
         "can_manage": can_manage,
-        "feed_url": request.build_absolute_uri(feed_path),
-        "webcal_url": request.build_absolute_uri(feed_path).replace("http", "webcal", 1),
+        "feed_url": feed_url,
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
     }
     if can_manage:
         context["timeline"] = timeline(stops, today)
