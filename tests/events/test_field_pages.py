@@ -197,3 +197,52 @@ def test_the_review_queue_is_for_reviewers_only(client, world):
 
 def test_the_header_links_to_the_now_page(client, world):
     assert 'href="/field/"' in client.get("/field/").content.decode()
+
+
+def test_field_figures_in_the_stats_and_on_the_campaign_and_home_pages(client, world):
+    from campaigns.stats import get_campaign_stats
+    from events.services import approve_trip, report_trip
+
+    a_stop(world, -60, -40, TourStopStatus.CLOSED, venue="一")
+    current = a_stop(world, -5, 20, TourStopStatus.OPEN, venue="二")
+    record_attendance(by=None, stop=current, date=days(-1), visitors=4321)
+    trip = plan_trip(
+        by=None,
+        facility=world.caravan,
+        region=world.other_county,
+        destination="村",
+        starts_on=days(-3),
+        ends_on=days(-1),
+        campaign=world.campaign,
+    )
+    approve_trip(by=None, trip=trip)
+    report_trip(by=None, trip=trip, distance_km=777, audience_total=10, activities_count=1)
+    stats = get_campaign_stats(campaign=world.campaign)
+    assert {k: stats[k] for k in ("stops_open", "stops_held", "stop_audience")} == {
+        "stops_open": 1,
+        "stops_held": 2,
+        "stop_audience": 4321,
+    }
+    assert stats["trips_reported"] == 1 and stats["trip_distance_km"] == 777
+    api = client.get(f"/api/v1/campaigns/{world.campaign.slug}/stats/").json()
+    assert api["stop_audience"] == 4321
+    assert api["trip_distance_km"] == 777
+    for path in (f"/campaigns/{world.campaign.slug}/", "/"):
+        html = client.get(path, **EN).content.decode()
+        assert 'data-figure="stop_audience">4,321<' in html, path
+        assert 'data-figure="trip_distance_km">777<' in html, path
+
+
+def test_field_figures_follow_the_province_and_date_filters(world):
+    from campaigns.stats import StatsFilter, get_campaign_stats
+
+    stop = a_stop(world, -60, -40, TourStopStatus.CLOSED)
+    record_attendance(by=None, stop=stop, date=days(-50), visitors=10)
+    window = StatsFilter(date_from=days(-45), date_to=days(-41))
+    assert get_campaign_stats(campaign=world.campaign, filters=window)["stops_held"] == 1
+    later = StatsFilter(date_from=days(-39))
+    assert get_campaign_stats(campaign=world.campaign, filters=later)["stops_held"] == 0
+    earlier = StatsFilter(date_to=days(-61))
+    assert get_campaign_stats(campaign=world.campaign, filters=earlier)["stops_held"] == 0
+    far = StatsFilter(provinces=("440000",))
+    assert get_campaign_stats(campaign=world.campaign, filters=far)["stop_audience"] == 0
