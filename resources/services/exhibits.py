@@ -88,6 +88,29 @@ def add_exhibit(*, by, exhibition_set, code, name, model, status=ExhibitStatus.O
     return exhibit
 
 
+def exhibit_row_problems(*, code, name, model, taken_codes):
+    """What is wrong with one exhibit row of a spreadsheet (an empty list when nothing).
+
+    `taken_codes` holds the codes already in the set or earlier in the same file.
+    """
+    problems = []
+    if not code:
+        problems.append(_("The code is missing."))
+    elif len(code) > 32:
+        problems.append(_("The code is longer than 32 characters."))
+    elif code in taken_codes:
+        problems.append(_("The code “%(code)s” is in the set already.") % {"code": code})
+    if not name:
+        problems.append(_("The name is missing."))
+    elif len(name) > 200:
+        problems.append(_("The name is longer than 200 characters."))
+    if not model:
+        problems.append(_("The exhibit model is missing."))
+    elif len(model) > 100:
+        problems.append(_("The exhibit model is longer than 100 characters."))
+    return problems
+
+
 def import_exhibits(*, by, exhibition_set, rows):
     """Add many exhibits at once: all of them or none.
 
@@ -100,17 +123,7 @@ def import_exhibits(*, by, exhibition_set, rows):
     clean = []
     for number, code, name, model in rows:
         code, name, model = (str(v or "").strip() for v in (code, name, model))
-        problems = []
-        if not code:
-            problems.append(_("The code is missing."))
-        elif len(code) > 32:
-            problems.append(_("The code is longer than 32 characters."))
-        elif code in seen:
-            problems.append(_("The code “%(code)s” is in the set already.") % {"code": code})
-        if not name:
-            problems.append(_("The name is missing."))
-        if not model:
-            problems.append(_("The exhibit model is missing."))
+        problems = exhibit_row_problems(code=code, name=name, model=model, taken_codes=seen)
         if problems:
             errors.append((number, " ".join(problems)))
             continue
