@@ -216,10 +216,15 @@ class TourStopStatus(models.TextChoices):
 class TourStopQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Every stop that is not cancelled; the set's managers also see cancelled ones."""
+        from facilities.models import FacilityStatus
+
         scope = get_scope(user)
         if scope.is_admin:
             return self
-        condition = ~Q(status=TourStopStatus.CANCELLED)
+        # As for the set itself: the public sees the stops of sets of approved operators.
+        condition = ~Q(status=TourStopStatus.CANCELLED) & Q(
+            exhibition_set__operator__status=FacilityStatus.APPROVED
+        )
         if scope.facility_ids:
             condition |= Q(exhibition_set__operator_id__in=scope.facility_ids)
         if scope.province_codes:

@@ -318,13 +318,18 @@ def field_now(request):
     """Every open stop and the planned ones to come, by province, for everyone."""
     today = timezone.localdate()
     stops = (
-        TourStop.objects.filter(
+        TourStop.objects.visible_to(request.user)
+        .filter(
             Q(status=TourStopStatus.OPEN) | Q(status=TourStopStatus.PLANNED, ends_on__gte=today)
         )
         .select_related("exhibition_set__operator", "region", "province")
         .order_by("province_id", "status", "starts_on", "id")  # open before planned
     )
-    return render(request, "events/field_now.html", {"stops": stops, "today": today})
+    return render(
+        request,
+        "events/field_now.html",
+        {"stops": stops, "today": today, "scope": get_scope(request.user)},
+    )
 
 
 def stop_detail(request, pk):

@@ -370,3 +370,14 @@ def test_removing_an_entry_takes_its_visitors_off_the_total(world):
     remove_attendance(by=world.staff, entry=entry)
     stop.refresh_from_db()
     assert stop.audience_total == 200
+
+
+def test_stops_of_a_suspended_operators_set_are_hidden_like_the_set(api_client, world):
+    from facilities.models import FacilityStatus
+
+    stop = opened(world, start=-3, end=20)
+    world.museum.status = FacilityStatus.SUSPENDED
+    world.museum.save()
+    assert api_client.get(STOPS).json()["count"] == 0
+    assert api_client.get(f"{STOPS}{stop.pk}/").status_code == 404
+    assert as_user(api_client, world.staff).get(f"{STOPS}{stop.pk}/").status_code == 200
