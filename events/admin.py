@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.errors import DomainError
+from facilities.admin import run_service_action
 
 from . import services
 from .models import Activity, ActivityPhoto, CaravanTrip, StopAttendance, TourStop
@@ -125,23 +125,6 @@ class ActivityAdmin(admin.ModelAdmin):
 # services (the actions below); stops and trips are planned in the portal or the API.
 
 
-def _run(modeladmin, request, queryset, call, done_message):
-    done, refused = 0, []
-    for obj in queryset.order_by("pk"):
-        try:
-            call(obj, request.user)
-        except DomainError as error:
-            refused.append(f"{obj}: {error.message}")
-        except ValidationError as error:
-            refused.append(f"{obj}: {' '.join(error.messages)}")
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.WARNING)
-
-
 class StopAttendanceInline(admin.TabularInline):
     model = StopAttendance
     extra = 0
@@ -209,7 +192,7 @@ class TourStopAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Open the selected stops"))
     def open_selected(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -219,7 +202,7 @@ class TourStopAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Close the selected stops"))
     def close_selected(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -229,7 +212,7 @@ class TourStopAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected stops"))
     def cancel_selected(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -308,7 +291,7 @@ class CaravanTripAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the selected trips"))
     def approve_selected(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,
@@ -318,7 +301,7 @@ class CaravanTripAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel the selected trips"))
     def cancel_selected(self, request, queryset):
-        _run(
+        run_service_action(
             self,
             request,
             queryset,

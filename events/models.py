@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import CampaignStatus
 from config.db import DateRange, PostgreSQLExclusionConstraint
 from facilities.roles import get_scope
+from resources.models import set_managers_condition
 
 
 class ActivityKind(models.TextChoices):
@@ -222,26 +223,17 @@ class TourStopQuerySet(models.QuerySet):
         if scope.is_admin:
             return self
         # As for the set itself: the public sees the stops of sets of approved operators.
-        condition = ~Q(status=TourStopStatus.CANCELLED) & Q(
+        public = ~Q(status=TourStopStatus.CANCELLED) & Q(
             exhibition_set__operator__status=FacilityStatus.APPROVED
         )
-        if scope.facility_ids:
-            condition |= Q(exhibition_set__operator_id__in=scope.facility_ids)
-        if scope.province_codes:
-            condition |= Q(exhibition_set__operator__province_id__in=scope.province_codes)
-        return self.filter(condition)
+        return self.filter(public | set_managers_condition(scope, "exhibition_set__"))
 
     def managed_by(self, user):
         """Stops of the sets the user manages (staff of the operator, its coordinators, admins)."""
         scope = get_scope(user)
         if scope.is_admin:
             return self
-        condition = Q(pk__in=[])
-        if scope.facility_ids:
-            condition |= Q(exhibition_set__operator_id__in=scope.facility_ids)
-        if scope.province_codes:
-            condition |= Q(exhibition_set__operator__province_id__in=scope.province_codes)
-        return self.filter(condition)
+        return self.filter(set_managers_condition(scope, "exhibition_set__"))
 
     def held(self):
         """Stops that took place or are taking place."""

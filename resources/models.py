@@ -636,6 +636,17 @@ class ExhibitStatus(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
+def set_managers_condition(scope, path=""):
+    """Rows whose exhibition set (reached through `path`) the scope's user manages: staff of
+    its operator and coordinators of the operator's province (administrators manage all)."""
+    condition = Q(pk__in=[])
+    if scope.facility_ids:
+        condition |= Q(**{f"{path}operator_id__in": scope.facility_ids})
+    if scope.province_codes:
+        condition |= Q(**{f"{path}operator__province_id__in": scope.province_codes})
+    return condition
+
+
 class ExhibitionSetQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Sets of approved operators for everyone; managers also see the sets they manage."""
@@ -644,12 +655,9 @@ class ExhibitionSetQuerySet(models.QuerySet):
         scope = get_scope(user)
         if scope.is_admin:
             return self
-        condition = Q(operator__status=FacilityStatus.APPROVED)
-        if scope.facility_ids:
-            condition |= Q(operator_id__in=scope.facility_ids)
-        if scope.province_codes:
-            condition |= Q(operator__province_id__in=scope.province_codes)
-        return self.filter(condition)
+        return self.filter(
+            Q(operator__status=FacilityStatus.APPROVED) | set_managers_condition(scope)
+        )
 
     def managed_by(self, user):
         """The set's managers: staff of its operator, coordinators of the operator's province,
@@ -657,12 +665,7 @@ class ExhibitionSetQuerySet(models.QuerySet):
         scope = get_scope(user)
         if scope.is_admin:
             return self
-        condition = Q(pk__in=[])
-        if scope.facility_ids:
-            condition |= Q(operator_id__in=scope.facility_ids)
-        if scope.province_codes:
-            condition |= Q(operator__province_id__in=scope.province_codes)
-        return self.filter(condition)
+        return self.filter(set_managers_condition(scope))
 
 
 class ExhibitionSet(models.Model):
