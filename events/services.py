@@ -464,6 +464,19 @@ def _check_stop_manager(by, stop):
     check_manager(by, stop.exhibition_set)
 
 
+def other_open_stop(stop):
+    """The set's stop that is open now, other than this one (None when there is none)."""
+    from .models import TourStop, TourStopStatus
+
+    return (
+        TourStop.objects.filter(
+            exhibition_set_id=stop.exhibition_set_id, status=TourStopStatus.OPEN
+        )
+        .exclude(pk=stop.pk)
+        .first()
+    )
+
+
 @transaction.atomic
 def open_stop(*, by, stop):
     """planned → open, from its first day on; a set has at most one open stop.
@@ -472,7 +485,7 @@ def open_stop(*, by, stop):
     """
     from resources.models import ExhibitionSet, ExhibitionSetStatus
 
-    from .models import TourStop, TourStopStatus
+    from .models import TourStopStatus
 
     stop = _lock_stop(stop)
     _check_stop_manager(by, stop)
@@ -488,13 +501,7 @@ def open_stop(*, by, stop):
         )
     if stop.exhibition_set.status == ExhibitionSetStatus.RETIRED:
         raise InvalidTransition(gettext("A retired set cannot open a stop."))
-    already = (
-        TourStop.objects.filter(
-            exhibition_set_id=stop.exhibition_set_id, status=TourStopStatus.OPEN
-        )
-        .exclude(pk=stop.pk)
-        .first()
-    )
+    already = other_open_stop(stop)
     if already is not None:
         raise InvalidTransition(
             gettext("The set is still open at “%(venue)s”; close that stop first.")

@@ -100,3 +100,78 @@ def test_negative_control_without_the_constraint_both_win(world, monkeypatch):
                 "USING gist (exhibition_set_id WITH =, daterange(starts_on, ends_on, '[]') "
                 "WITH &&) WHERE (NOT (status = 'cancelled'))"
             )
+
+
+def open_race(world, monkeypatch):
+    """Two stops of the same set opened at the same moment, both past the service's check."""
+    first = services.plan_stop(
+        by=None,
+        exhibition_set=world.exhibition_set,
+        region=world.other_county,
+        venue="first",
+        starts_on=days(-20),
+        ends_on=days(-11),
+    )
+    second = services.plan_stop(
+        by=None,
+        exhibition_set=world.exhibition_set,
+        region=world.county,
+        venue="second",
+        starts_on=days(-10),
+        ends_on=days(10),
+    )
+    barrier = threading.Barrier(2)
+    real_check = services.other_open_stop
+
+    def check_then_wait(stop):
+        found = real_check(stop)
+        barrier.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(services, "other_open_stop", check_then_wait)
+    outcomes = [None, None]
+
+    def open_one(index, stop):
+        try:
+            connection.ensure_connection()
+            with translation.override("en"):
+                services.open_stop(by=None, stop=stop)
+            outcomes[index] = "opened"
+        except DomainError as error:
+            outcomes[index] = ("refused", str(error.message))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion
+            outcomes[index] = ("crash", repr(error))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=open_one, args=(i, stop)) for i, stop in enumerate((first, second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_two_stops_of_a_set_opened_at_once_exactly_one_opens(world, monkeypatch):
+    outcomes = open_race(world, monkeypatch)
+    assert outcomes.count("opened") == 1, outcomes
+    refused = next(o for o in outcomes if o != "opened")
+    assert refused[0] == "refused" and "opened just now" in refused[1]
+    assert TourStop.objects.filter(status="open").count() == 1
+
+
+def test_negative_control_without_the_partial_index_two_stops_open(world, monkeypatch):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX tour_stop_one_open_per_set")
+    try:
+        assert open_race(world, monkeypatch) == ["opened", "opened"]
+        assert TourStop.objects.filter(status="open").count() == 2
+    finally:
+        TourStop.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE UNIQUE INDEX tour_stop_one_open_per_set ON events_tourstop "
+                "(exhibition_set_id) WHERE status = 'open'"
+            )
