@@ -576,6 +576,9 @@ class DemoLoader:
             self.load_participations(ceremony=activities[CEREMONY_TITLE])
             self.load_kits()
             self.load_resources()
+            from events.demo import load_field_work
+
+            load_field_work(self)
         return self.created
 
     def load_campaign(self):

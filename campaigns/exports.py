@@ -61,6 +61,11 @@ SUMMARY_FIGURES = [
     ("activities_reported", gettext_lazy("Activities reported")),
     ("activities_verified", gettext_lazy("Activities verified")),
     ("audience_total", gettext_lazy("Total audience (verified activities)")),
+    ("stops_open", gettext_lazy("Tour stops open now")),
+    ("stops_held", gettext_lazy("Tour stops held")),
+    ("stop_audience", gettext_lazy("Audience at stops")),
+    ("trips_reported", gettext_lazy("Caravan trips")),
+    ("trip_distance_km", gettext_lazy("Caravan kilometres")),
 ]
 
 

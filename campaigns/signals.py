@@ -9,7 +9,7 @@ using the cache when it matters most.
 
 from django.db.models.signals import post_delete, post_save
 
-from events.models import Activity
+from events.models import Activity, CaravanTrip, TourStop
 from facilities.models import Facility
 from resources.models import DigitalResource, Kit, KitRequest
 
@@ -41,6 +41,8 @@ def _facility_changed(sender, instance, **kwargs):
 RECEIVERS = [
     (Participation, _campaign_changed),
     (Activity, _campaign_changed),
+    (TourStop, _campaign_changed),
+    (CaravanTrip, _campaign_changed),
     (DigitalResource, _campaign_changed),
     (Kit, _campaign_changed),
     (KitRequest, _kit_request_changed),

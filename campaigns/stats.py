@@ -3,7 +3,7 @@
 One function, `get_campaign_stats(campaign=..., filters=...)`, answers for the API, the
 dashboard, the exports and the public figures alike. It runs a fixed handful of queries
 (participations, kit requests, resources, daily downloads by resource and by day and province,
-not-yet-rolled download events, activities, province names), whatever the number of facilities, provinces or days, and
+not-yet-rolled download events, activities, tour stops, caravan trips, province names), whatever the number of facilities, provinces or days, and
 keeps the answer in Django's cache (Redis in production) for at most `STATS_CACHE_SECONDS`.
 
 What each figure counts (all for the campaign):
@@ -29,6 +29,10 @@ What each figure counts (all for the campaign):
   `activities_verified`: the verified ones; `audience_total`: the audience of the verified ones
   only, because the public only sees verified reports and an unverified head count is a claim.
   `activities_by_kind` counts reported and verified ones by kind (every kind a key).
+
+- `stops_open` (open now), `stops_held` (open or closed) and `stop_audience` (their stored
+  attendance sums): tour stops of the campaign, by the stop's province; `trips_reported` and
+  `trip_distance_km`: its reported caravan trips, by the trip's province.
 
 Extra fields for the dashboard and the exports: `by_province` (one row per province with every
 per-province figure), `top_resources` (the ten most downloaded resources), `filters` (the
@@ -65,7 +69,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Activity, ActivityKind, ActivityStatus
+from events.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    CaravanTrip,
+    CaravanTripStatus,
+    TourStop,
+    TourStopStatus,
+)
 from facilities.models import Facility, FacilityKind, FacilityLevel, Region, RegionLevel
 from resources.models import (
     DigitalResource,
@@ -199,7 +211,7 @@ def get_campaign_stats(*, campaign, filters=None):
 
 
 def compute_campaign_stats(*, campaign, filters=None):
-    """Compute every figure with a fixed number of queries (eight), whatever the data size.
+    """Compute every figure with a fixed number of queries (ten), whatever the data size.
 
     All of them read one snapshot of the data (see `one_snapshot`), so a download rolled up
     while they run is counted exactly once.
@@ -213,6 +225,7 @@ def compute_campaign_stats(*, campaign, filters=None):
         resources = _resource_figures(campaign, filters)
         downloads = _download_figures(campaign, filters, provinces, resources)
         activities = _activity_figures(campaign, filters, provinces)
+        field = _field_figures(campaign, filters)
         names = dict(
             Region.objects.filter(level=RegionLevel.PROVINCE).values_list("code", "name").order_by()
         )
@@ -258,6 +271,7 @@ def compute_campaign_stats(*, campaign, filters=None):
         "activities_verified": activities["verified"],
         "audience_total": activities["audience"],
         "activities_by_kind": activities["by_kind"],
+        **field,
         "top_resources": downloads["top_resources"],
         "by_province": by_province,
     }
@@ -508,6 +522,46 @@ def _activity_figures(campaign, filters, provinces):
             audience += row["audience"] or 0
             provinces.add(row["province"], "audience_total", row["audience"])
     return {"reported": reported, "verified": verified, "audience": audience, "by_kind": by_kind}
+
+
+def _field_figures(campaign, filters):
+    """Tour stops and caravan trips of the campaign: two queries, whatever the data size.
+
+    `stops_open`: stops open now. `stops_held`: open or closed stops (within a date window:
+    those whose dates meet it) and `stop_audience` their stored attendance sums.
+    `trips_reported` and `trip_distance_km`: reported trips (by their first day).
+    """
+    stop_rows = (
+        TourStop.objects.filter(
+            filters.in_provinces("province_id"),
+            Q(ends_on__gte=filters.date_from) if filters.date_from else Q(),
+            Q(starts_on__lte=filters.date_to) if filters.date_to else Q(),
+            campaign=campaign,
+            status__in=(TourStopStatus.OPEN, TourStopStatus.CLOSED),
+        )
+        .values("status")
+        .annotate(stops=Count("id"), audience=Sum("audience_total"))
+        .order_by()
+    )
+    stops_open = stops_held = stop_audience = 0
+    for row in stop_rows:
+        stops_held += row["stops"]
+        stop_audience += row["audience"] or 0
+        if row["status"] == TourStopStatus.OPEN:
+            stops_open += row["stops"]
+    trips = CaravanTrip.objects.filter(
+        filters.in_provinces("province_id"),
+        filters.on_days("starts_on"),
+        campaign=campaign,
+        status=CaravanTripStatus.REPORTED,
+    ).aggregate(trips=Count("id"), distance=Sum("distance_km"))
+    return {
+        "stops_open": stops_open,
+        "stops_held": stops_held,
+        "stop_audience": stop_audience,
+        "trips_reported": trips["trips"],
+        "trip_distance_km": trips["distance"] or 0,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -260,6 +260,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Bulk distributions allocate this many facilities per transaction.
 DISTRIBUTION_CHUNK_SIZE = env_int("DISTRIBUTION_CHUNK_SIZE", 500)
+# The yearly field-work norm of a facility: this many days out or this many km (either).
+CARAVAN_NORM_DAYS = env_int("CARAVAN_NORM_DAYS", 120)
+CARAVAN_NORM_KM = env_int("CARAVAN_NORM_KM", 10000)
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not signed in" a 401 (API.md), not a 403.
@@ -317,6 +320,10 @@ SPECTACULAR_SETTINGS = {
         "BundleStatusEnum": "resources.models.BundleStatus",
         "FacilityLevelEnum": "facilities.models.FacilityLevel",
         "RegionLevelEnum": "facilities.models.RegionLevel",
+        "ExhibitionSetStatusEnum": "resources.models.ExhibitionSetStatus",
+        "ExhibitStatusEnum": "resources.models.ExhibitStatus",
+        "TourStopStatusEnum": "events.models.TourStopStatus",
+        "CaravanTripStatusEnum": "events.models.CaravanTripStatus",
     },
 }
 

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.errors import DomainError
+from facilities.admin import run_service_action
 
 from . import services
-from .models import Activity, ActivityPhoto
+from .models import Activity, ActivityPhoto, CaravanTrip, StopAttendance, TourStop
 
 
 def _preview(photo, height):
@@ -118,3 +119,192 @@ class ActivityAdmin(admin.ModelAdmin):
             )
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+
+# Field work: stops, attendance and trips. Status and audience change only through the
+# services (the actions below); stops and trips are planned in the portal or the API.
+
+
+class StopAttendanceInline(admin.TabularInline):
+    model = StopAttendance
+    extra = 0
+    fields = ["date", "visitors", "school_groups", "note", "recorded_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TourStop)
+class TourStopAdmin(admin.ModelAdmin):
+    list_display = [
+        "venue",
+        "exhibition_set",
+        "region",
+        "starts_on",
+        "ends_on",
+        "status",
+        "audience_total",
+    ]
+    list_filter = ["status", "campaign", ("province", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["venue", "exhibition_set__code", "exhibition_set__name", "region__name"]
+    list_select_related = ["exhibition_set", "region"]
+    autocomplete_fields = ["campaign", "host"]
+    date_hierarchy = "starts_on"
+    fields = [
+        "exhibition_set",
+        "campaign",
+        "region",
+        "venue",
+        "venue_area_m2",
+        "opening_days",
+        "host",
+        "starts_on",
+        "ends_on",
+        "status",
+        "audience_total",
+        "opened_at",
+        "closed_at",
+        "cancelled_at",
+        "created_by",
+    ]
+    readonly_fields = [
+        "exhibition_set",
+        "region",
+        "starts_on",
+        "ends_on",
+        "status",
+        "audience_total",
+        "opened_at",
+        "closed_at",
+        "cancelled_at",
+        "created_by",
+    ]
+    inlines = [StopAttendanceInline]
+    actions = ["open_selected", "close_selected", "cancel_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).managed_by(request.user)
+
+    def has_add_permission(self, request):
+        return False  # planned in the portal or the API, where overlaps are refused
+
+    @admin.action(description=_("Open the selected stops"))
+    def open_selected(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda s, u: services.open_stop(by=u, stop=s),
+            _("%(count)d stops opened."),
+        )
+
+    @admin.action(description=_("Close the selected stops"))
+    def close_selected(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda s, u: services.close_stop(by=u, stop=s),
+            _("%(count)d stops closed."),
+        )
+
+    @admin.action(description=_("Cancel the selected stops"))
+    def cancel_selected(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda s, u: services.cancel_stop(by=u, stop=s),
+            _("%(count)d stops cancelled."),
+        )
+
+
+@admin.register(StopAttendance)
+class StopAttendanceAdmin(admin.ModelAdmin):
+    list_display = ["date", "stop", "visitors", "school_groups", "recorded_by"]
+    list_select_related = ["stop", "recorded_by"]
+    raw_id_fields = ["stop", "recorded_by"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(stop__in=TourStop.objects.managed_by(request.user))
+        )
+
+    def has_add_permission(self, request):
+        return False  # recorded on the stop's page or through the API
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.remove_attendance(by=request.user, entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        # One entry at a time, so the stop's audience shrinks by each entry's visitors.
+        for entry in queryset.order_by("pk"):
+            services.remove_attendance(by=request.user, entry=entry)
+
+
+@admin.register(CaravanTrip)
+class CaravanTripAdmin(admin.ModelAdmin):
+    list_display = [
+        "destination",
+        "facility",
+        "region",
+        "starts_on",
+        "ends_on",
+        "status",
+        "distance_km",
+        "audience_total",
+    ]
+    list_filter = ["status", "campaign", ("province", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["destination", "facility__name", "region__name"]
+    list_select_related = ["facility", "region"]
+    autocomplete_fields = ["campaign"]
+    date_hierarchy = "starts_on"
+    readonly_fields = [
+        "facility",
+        "region",
+        "starts_on",
+        "ends_on",
+        "status",
+        "distance_km",
+        "audience_total",
+        "activities_count",
+        "approved_by",
+        "approved_at",
+        "reported_at",
+        "cancelled_at",
+        "created_by",
+    ]
+    actions = ["approve_selected", "cancel_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).reviewable_by(request.user)
+
+    def has_add_permission(self, request):
+        return False  # planned by the caravan's staff in the portal or the API
+
+    @admin.action(description=_("Approve the selected trips"))
+    def approve_selected(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda t, u: services.approve_trip(by=u, trip=t),
+            _("%(count)d trips approved."),
+        )
+
+    @admin.action(description=_("Cancel the selected trips"))
+    def cancel_selected(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda t, u: services.cancel_trip(by=u, trip=t),
+            _("%(count)d trips cancelled."),
+        )

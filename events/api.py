@@ -1,26 +1,42 @@
 """REST API of activities: /api/v1/activities/ and its actions (see API.md)."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from campaigns.models import Participation
 
 from . import services
-from .filters import ActivityFilter
+from .filters import ActivityFilter, CaravanTripFilter, TourStopFilter
 from .images import InvalidImage
-from .models import Activity
+from .models import Activity, CaravanTrip, TourStop
 from .serializers import (
     ActivityCreateSerializer,
     ActivityPhotoSerializer,
     ActivityRejectSerializer,
     ActivitySerializer,
     ActivityUpdateSerializer,
+    AttendanceCreateSerializer,
+    AttendanceSerializer,
+    CaravanTripCreateSerializer,
+    CaravanTripSerializer,
+    FieldSummarySerializer,
     PhotoUploadSerializer,
+    TourStopCreateSerializer,
+    TourStopSerializer,
+    TripReportSerializer,
 )
 
 
@@ -176,3 +192,204 @@ class ActivityViewSet(
 def register(router):
     """Register this app's viewsets on the shared API router."""
     router.register("activities", ActivityViewSet, basename="activity")
+    register_field(router)
+
+
+# ---------------------------------------------------------------------------
+# Field work: tour stops and their attendance, caravan trips, field summaries
+# ---------------------------------------------------------------------------
+
+
+def _validated(serializer_class, data, context=None):
+    incoming = serializer_class(data=data, context=context or {})
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tour stops",
+        description="Every stop that is not cancelled; the set's managers also see cancelled "
+        "ones. `active_on` keeps stops whose dates include that day.",
+    ),
+    retrieve=extend_schema(summary="One tour stop"),
+    create=extend_schema(
+        summary="Plan a tour stop",
+        description="By the set's managers. `region` is a county code. Dates overlapping "
+        "another non-cancelled stop of the set: 409.",
+        request=TourStopCreateSerializer,
+        responses={201: TourStopSerializer},
+    ),
+)
+class TourStopViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TourStopSerializer
+    filterset_class = TourStopFilter
+    permission_classes = [SignedInToWrite]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    queryset = TourStop.objects.all()
+
+    def get_queryset(self):
+        return (
+            TourStop.objects.visible_to(self.request.user)
+            .select_related("exhibition_set", "region")
+            .order_by("starts_on", "id")
+        )
+
+    def _present(self, stop, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=stop.pk)
+        return Response(
+            TourStopSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _validated(TourStopCreateSerializer, request.data, self.get_serializer_context())
+        stop = services.plan_stop(by=request.user, **data)
+        return self._present(stop, status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Open the stop", request=None, responses={200: TourStopSerializer})
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        """`planned → open`; a set has at most one open stop (409)."""
+        return self._present(services.open_stop(by=request.user, stop=self.get_object()))
+
+    @extend_schema(summary="Close the stop", request=None, responses={200: TourStopSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """`open → closed`."""
+        return self._present(services.close_stop(by=request.user, stop=self.get_object()))
+
+    @extend_schema(summary="Cancel the stop", request=None, responses={200: TourStopSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """`planned → cancelled`."""
+        return self._present(services.cancel_stop(by=request.user, stop=self.get_object()))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Daily attendance of the stop",
+        responses={200: AttendanceSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a day's attendance",
+        description="By the set's managers and the host's staff, on an open or closed stop, "
+        "for a day of the stop that is not in the future; one entry a date (409).",
+        request=AttendanceCreateSerializer,
+        responses={201: AttendanceSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def attendance(self, request, pk=None):
+        stop = self.get_object()
+        if request.method == "POST":
+            data = _validated(AttendanceCreateSerializer, request.data)
+            entry = services.record_attendance(by=request.user, stop=stop, **data)
+            return Response(AttendanceSerializer(entry).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(stop.attendance.order_by("date", "id"))
+        return self.get_paginated_response(AttendanceSerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List caravan trips",
+        description="Approved and reported trips for everyone; the caravan's staff and the "
+        "reviewers of its province also see planned and cancelled ones.",
+    ),
+    retrieve=extend_schema(summary="One caravan trip"),
+    create=extend_schema(
+        summary="Plan a caravan trip",
+        description="By the staff of the caravan; it starts `planned`.",
+        request=CaravanTripCreateSerializer,
+        responses={201: CaravanTripSerializer},
+    ),
+)
+class CaravanTripViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CaravanTripSerializer
+    filterset_class = CaravanTripFilter
+    permission_classes = [SignedInToWrite]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    queryset = CaravanTrip.objects.all()
+
+    def get_queryset(self):
+        return (
+            CaravanTrip.objects.visible_to(self.request.user)
+            .select_related("facility", "region")
+            .order_by("-starts_on", "-id")
+        )
+
+    def _present(self, trip, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=trip.pk)
+        return Response(
+            CaravanTripSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _validated(CaravanTripCreateSerializer, request.data)
+        return self._present(services.plan_trip(by=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Approve the trip", request=None, responses={200: CaravanTripSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """`planned → approved`, by a coordinator of its province or an administrator."""
+        return self._present(services.approve_trip(by=request.user, trip=self.get_object()))
+
+    @extend_schema(summary="Cancel the trip", request=None, responses={200: CaravanTripSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """`planned|approved → cancelled`, by the caravan's staff."""
+        return self._present(services.cancel_trip(by=request.user, trip=self.get_object()))
+
+    @extend_schema(
+        summary="Report the trip",
+        description="By the caravan's staff, on an approved trip whose end date has come.",
+        request=TripReportSerializer,
+        responses={200: CaravanTripSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        data = _validated(TripReportSerializer, request.data)
+        return self._present(services.report_trip(by=request.user, trip=self.get_object(), **data))
+
+
+class FieldSummaryView(APIView):
+    """`GET /api/v1/facilities/{id}/field-summary/?year=`: a facility's field work in a year."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="A facility's field summary for a year",
+        parameters=[
+            OpenApiParameter(
+                "year", OpenApiTypes.INT, description="Calendar year; defaults to this year."
+            )
+        ],
+        responses={200: FieldSummarySerializer},
+    )
+    def get(self, request, pk):
+        from django.shortcuts import get_object_or_404
+        from django.utils import timezone
+
+        from facilities.models import Facility
+
+        facility = get_object_or_404(Facility.objects.visible_to(request.user), pk=pk)
+        raw = request.query_params.get("year") or str(timezone.localdate().year)
+        if not raw.isdigit() or not 1900 <= int(raw) <= 9999:
+            raise serializers.ValidationError({"year": [_("Give a year such as 2024.")]})
+        summary = services.field_summary(facility=facility, year=int(raw))
+        return Response(FieldSummarySerializer(summary).data)
+
+
+def register_field(router):
+    router.register("tour-stops", TourStopViewSet, basename="tour-stop")
+    router.register("caravan-trips", CaravanTripViewSet, basename="caravan-trip")

@@ -5,7 +5,15 @@ from django.core.validators import RegexValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import Activity, ActivityKind, ActivityStatus
+from .models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    CaravanTrip,
+    CaravanTripStatus,
+    TourStop,
+    TourStopStatus,
+)
 
 region_code_validator = RegexValidator(r"^\d{6}$", _("A region code has six digits."))
 
@@ -57,3 +65,65 @@ class FeedFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         # Read once per page: a callable would be queried again for every use of the field.
         self.filters["province"].extra["choices"] = province_choices()
+
+
+# Field work: tour stops and caravan trips.
+
+
+def filter_region_descendants(queryset, name, value):
+    """The region itself or any region below it (a province matches its counties)."""
+    from facilities.models import Region
+
+    region = Region.objects.filter(pk=value).first()
+    if region is None:
+        return queryset.none()
+    return queryset.filter(region__code__startswith=region.descendant_prefix())
+
+
+class TourStopFilter(django_filters.FilterSet):
+    exhibition_set = django_filters.NumberFilter(
+        field_name="exhibition_set_id", label=_("exhibition set (id)")
+    )
+    province = django_filters.CharFilter(
+        field_name="province_id",
+        validators=[region_code_validator],
+        label=_("province (region code)"),
+    )
+    region = django_filters.CharFilter(
+        method=filter_region_descendants,
+        validators=[region_code_validator],
+        label=_("region (code; matches the regions below it)"),
+    )
+    status = django_filters.ChoiceFilter(choices=TourStopStatus.choices, label=_("status"))
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("campaign (id)"))
+    active_on = django_filters.DateFilter(method="filter_active_on", label=_("active on (date)"))
+
+    class Meta:
+        model = TourStop
+        fields = ["exhibition_set", "province", "region", "status", "campaign", "active_on"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+
+class CaravanTripFilter(django_filters.FilterSet):
+    facility = django_filters.NumberFilter(field_name="facility_id", label=_("caravan (id)"))
+    province = django_filters.CharFilter(
+        field_name="province_id",
+        validators=[region_code_validator],
+        label=_("province (region code)"),
+    )
+    region = django_filters.CharFilter(
+        method=filter_region_descendants,
+        validators=[region_code_validator],
+        label=_("region (code; matches the regions below it)"),
+    )
+    status = django_filters.ChoiceFilter(choices=CaravanTripStatus.choices, label=_("status"))
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("campaign (id)"))
+    year = django_filters.NumberFilter(
+        field_name="starts_on", lookup_expr="year", min_value=1900, max_value=9999, label=_("year")
+    )
+
+    class Meta:
+        model = CaravanTrip
+        fields = ["facility", "province", "region", "status", "campaign", "year"]

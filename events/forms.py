@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 from facilities.forms import RegionPickerField
-from facilities.models import Facility, FacilityStatus
+from facilities.models import Facility, FacilityStatus, Region
 from facilities.roles import get_scope
 from facilities.services import facility_region
 
@@ -26,6 +26,20 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class RegionCodeField(forms.ModelChoiceField):
+    """A county typed as its six-digit code, for the field-work planners."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Region.objects.all(),
+            widget=forms.TextInput(
+                attrs={"inputmode": "numeric", "pattern": r"\d{6}", "maxlength": 6}
+            ),
+            error_messages={"invalid_choice": _("There is no region with this code.")},
+            **kwargs,
+        )
 
 
 class ActivityChangeForm(forms.Form):
@@ -85,4 +99,99 @@ class RejectForm(forms.Form):
         label=capfirst(_("reason for rejection")),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+# Field work: stops, attendance, trips.
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class StopPlanForm(forms.Form):
+    region = RegionCodeField(
+        label=_("county code"), help_text=_("Six-digit code of the county, e.g. 231102.")
+    )
+    venue = forms.CharField(label=_("venue"), max_length=200)
+    venue_area_m2 = forms.IntegerField(
+        label=_("venue area (m²)"), min_value=1, max_value=100_000, required=False
+    )
+    opening_days = forms.CharField(
+        label=_("opening days"),
+        max_length=100,
+        required=False,
+        help_text=_("For example: Wednesday to Sunday, 9:00–16:30."),
+    )
+    starts_on = forms.DateField(label=_("starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("ends on"), widget=DateInput())
+    host = forms.ModelChoiceField(
+        label=_("host facility"),
+        queryset=Facility.objects.none(),
+        required=False,
+        help_text=_("The facility that receives the set, if it is on the platform."),
+    )
+
+    def __init__(self, *args, province_code=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        hosts = Facility.objects.filter(status=FacilityStatus.APPROVED)
+        if province_code:
+            hosts = hosts.filter(province_id=province_code)
+        self.fields["host"].queryset = hosts.order_by("name", "id")
+
+
+class AttendanceForm(forms.Form):
+    """Made for a phone: a date that defaults to today, two numbers and one button."""
+
+    date = forms.DateField(label=_("date"), widget=DateInput())
+    visitors = forms.IntegerField(
+        label=_("visitors"),
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    school_groups = forms.IntegerField(
+        label=_("school groups"),
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class TripPlanForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("caravan"), queryset=Facility.objects.none())
+    region = RegionCodeField(label=_("county code"), help_text=_("Six-digit code of the county."))
+    destination = forms.CharField(label=_("destination"), max_length=200)
+    starts_on = forms.DateField(label=_("starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("ends on"), widget=DateInput())
+    purpose = forms.CharField(
+        label=_("purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("campaign"), queryset=Campaign.objects.none(), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from facilities.models import FacilityKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = Facility.objects.filter(
+            pk__in=get_scope(user).facility_ids,
+            kind=FacilityKind.CARAVAN,
+            status=FacilityStatus.APPROVED,
+        )
+        self.fields["campaign"].queryset = Campaign.objects.public()
+
+
+class TripReportForm(forms.Form):
+    distance_km = forms.IntegerField(label=_("distance (km)"), min_value=0, max_value=5_000)
+    audience_total = forms.IntegerField(label=_("audience"), min_value=0, max_value=1_000_000)
+    activities_count = forms.IntegerField(label=_("activities"), min_value=0, max_value=1_000)
+    summary = forms.CharField(
+        label=_("summary"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )

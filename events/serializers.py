@@ -8,8 +8,9 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign
 from facilities.models import Facility, Region
+from resources.models import ExhibitionSet
 
-from .models import Activity, ActivityPhoto
+from .models import Activity, ActivityPhoto, CaravanTrip, StopAttendance, TourStop
 
 
 def absolute_url(request, url):
@@ -158,3 +159,163 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 class ActivityRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text=_("Why the report is rejected."))
+
+
+# ---------------------------------------------------------------------------
+# Field work: tour stops, attendance, caravan trips
+# ---------------------------------------------------------------------------
+
+
+class RegionCodeField(serializers.PrimaryKeyRelatedField):
+    """A region given as its six-digit code, with a message that says so when unknown."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no region with the code “{pk_value}”."),
+        "incorrect_type": _("Give the region as its six-digit code."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Region.objects.all())
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class TourStopSerializer(serializers.ModelSerializer):
+    exhibition_set_name = serializers.CharField(source="exhibition_set.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    province = serializers.CharField(source="province_id", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TourStop
+        fields = [
+            "id",
+            "url",
+            "exhibition_set",
+            "exhibition_set_name",
+            "campaign",
+            "region",
+            "region_name",
+            "province",
+            "venue",
+            "venue_area_m2",
+            "opening_days",
+            "host",
+            "starts_on",
+            "ends_on",
+            "status",
+            "audience_total",
+            "opened_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, stop):
+        """The public page of the stop."""
+        return absolute_url(self.context.get("request"), reverse("events:stop", args=[stop.pk]))
+
+
+class TourStopCreateSerializer(serializers.Serializer):
+    exhibition_set = serializers.PrimaryKeyRelatedField(queryset=ExhibitionSet.objects.all())
+    region = RegionCodeField(help_text=_("Six-digit code of the county."))
+    venue = serializers.CharField(max_length=200)
+    venue_area_m2 = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    opening_days = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    host = serializers.PrimaryKeyRelatedField(
+        queryset=Facility.objects.all(), required=False, allow_null=True
+    )
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Defaults to the set's campaign."),
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        # A set the user cannot see is "not found", as everywhere else.
+        self.fields["exhibition_set"].queryset = ExhibitionSet.objects.visible_to(user)
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StopAttendance
+        fields = ["id", "date", "visitors", "school_groups", "note", "recorded_by", "created_at"]
+        read_only_fields = fields
+
+
+class AttendanceCreateSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    visitors = serializers.IntegerField(help_text=_("Visitors that day (0 to 1,000,000)."))
+    school_groups = serializers.IntegerField(required=False, default=0)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class CaravanTripSerializer(serializers.ModelSerializer):
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    province = serializers.CharField(source="province_id", read_only=True)
+
+    class Meta:
+        model = CaravanTrip
+        fields = [
+            "id",
+            "facility",
+            "facility_name",
+            "campaign",
+            "region",
+            "region_name",
+            "province",
+            "destination",
+            "starts_on",
+            "ends_on",
+            "purpose",
+            "status",
+            "distance_km",
+            "audience_total",
+            "activities_count",
+            "summary",
+            "approved_at",
+            "reported_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class CaravanTripCreateSerializer(serializers.Serializer):
+    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    region = RegionCodeField(help_text=_("Six-digit code of the county."))
+    destination = serializers.CharField(max_length=200)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    purpose = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class TripReportSerializer(serializers.Serializer):
+    distance_km = serializers.IntegerField(help_text=_("Kilometres driven (0 to 5,000)."))
+    audience_total = serializers.IntegerField()
+    activities_count = serializers.IntegerField()
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+
+class FieldSummarySerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    stops = serializers.IntegerField()
+    stop_days = serializers.IntegerField()
+    trips = serializers.IntegerField()
+    days_out = serializers.IntegerField()
+    distance_km = serializers.IntegerField()
+    audience = serializers.IntegerField()
+    meets_norm = serializers.BooleanField()

@@ -16,4 +16,31 @@ urlpatterns = [
     path("activities/photos/<int:pk>/delete/", views.remove_photo, name="remove_photo"),
     path("activities/<int:pk>/verify/", views.verify, name="verify"),
     path("activities/<int:pk>/reject/", views.reject, name="reject"),
+    path("field/", views.field_now, name="field-now"),
+    path("field/stops/<int:pk>/", views.stop_detail, name="stop"),
+    path("field/stops/<int:pk>/attendance/", views.stop_attendance, name="stop-attendance"),
+    path("field/sets/<int:set_pk>/plan-stop/", views.plan_stop, name="plan-stop"),
+    path("field/trips/", views.my_trips, name="trips"),
+    path("field/trips/plan/", views.plan_trip, name="trip-plan"),
+    path("field/trips/review/", views.trip_review, name="trip-review"),
+    path("field/trips/<int:pk>/", views.trip_detail, name="trip"),
+    path("field/trips/<int:pk>/report/", views.report_trip, name="trip-report"),
+]
+urlpatterns += [
+    path(
+        f"field/stops/<int:pk>/{action}/",
+        views.stop_action,
+        {"action": action},
+        name=f"stop-{action}",
+    )
+    for action in views.STOP_ACTIONS
+]
+urlpatterns += [
+    path(
+        f"field/trips/<int:pk>/{action}/",
+        views.trip_action,
+        {"action": action},
+        name=f"trip-{action}",
+    )
+    for action in views.TRIP_ACTIONS
 ]

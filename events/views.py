@@ -6,23 +6,42 @@ call a service, and turn its errors into form errors or messages.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign, Participation
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed
 from facilities.roles import get_scope
 
 from . import services
 from .filters import FeedFilter
-from .forms import ActivityChangeForm, ActivityReportForm, PhotoForm, RejectForm
+from .forms import (
+    ActivityChangeForm,
+    ActivityReportForm,
+    AttendanceForm,
+    PhotoForm,
+    RejectForm,
+    StopPlanForm,
+    TripPlanForm,
+    TripReportForm,
+)
 from .images import InvalidImage
-from .models import Activity, ActivityPhoto, ActivityStatus
+from .models import (
+    Activity,
+    ActivityPhoto,
+    ActivityStatus,
+    CaravanTrip,
+    CaravanTripStatus,
+    TourStop,
+    TourStopStatus,
+)
 
 FEED_PAGE_SIZE = 24
 PORTAL_PAGE_SIZE = 50
@@ -292,3 +311,275 @@ def reject(request, pk):
     else:
         messages.success(request, _("“%(title)s” was rejected.") % {"title": activity.title})
     return _after_review(request, activity)
+
+
+# ---------------------------------------------------------------------------
+# Field work: where the mobile museums are, stop pages, caravan trips
+# ---------------------------------------------------------------------------
+
+STOP_ACTIONS = {
+    "open": (services.open_stop, _lazy("The stop is open.")),
+    "close": (services.close_stop, _lazy("The stop is closed.")),
+    "cancel": (services.cancel_stop, _lazy("The stop was cancelled.")),
+}
+TRIP_ACTIONS = {
+    "approve": (services.approve_trip, _lazy("The trip was approved.")),
+    "cancel": (services.cancel_trip, _lazy("The trip was cancelled.")),
+}
+
+
+def _error_text(error):
+    if isinstance(error, DomainError):
+        return str(error.message)
+    return " ".join(error.messages)
+
+
+def field_now(request):
+    """Every open stop and the planned ones to come, by province, for everyone."""
+    today = timezone.localdate()
+    stops = (
+        TourStop.objects.visible_to(request.user)
+        .filter(
+            Q(status=TourStopStatus.OPEN) | Q(status=TourStopStatus.PLANNED, ends_on__gte=today)
+        )
+        .select_related("exhibition_set__operator", "region", "province")
+        .order_by("province_id", "status", "starts_on", "id")  # open before planned
+    )
+    return render(
+        request,
+        "events/field_now.html",
+        {"stops": stops, "today": today, "scope": get_scope(request.user)},
+    )
+
+
+def stop_detail(request, pk):
+    """A stop and its attendance so far; the set's managers and the host's staff act here."""
+    from resources.services.exhibits import can_manage_set
+
+    stop = get_object_or_404(
+        TourStop.objects.visible_to(request.user).select_related(
+            "exhibition_set__operator", "region", "province", "host", "campaign"
+        ),
+        pk=pk,
+    )
+    attendance = list(stop.attendance.order_by("-date", "-id"))
+    can_manage = request.user.is_authenticated and can_manage_set(request.user, stop.exhibition_set)
+    can_record = (
+        request.user.is_authenticated
+        and stop.takes_attendance
+        and services.can_record_attendance(request.user, stop)
+    )
+    form = AttendanceForm(initial={"date": timezone.localdate()}) if can_record else None
+    return _render_stop(request, stop, attendance, can_manage, form)
+
+
+def _render_stop(request, stop, attendance, can_manage, form, status=200):
+    return render(
+        request,
+        "events/stop_detail.html",
+        {
+            "stop": stop,
+            "attendance": attendance,
+            "can_manage": can_manage,
+            "attendance_form": form,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def stop_action(request, pk, action):
+    stop = get_object_or_404(TourStop.objects.visible_to(request.user), pk=pk)
+    function, done = STOP_ACTIONS[action]
+    try:
+        function(by=request.user, stop=stop)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except (DomainError, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, done)
+    return redirect("events:stop", pk=stop.pk)
+
+
+@login_required
+@require_POST
+def stop_attendance(request, pk):
+    from resources.services.exhibits import can_manage_set
+
+    stop = get_object_or_404(
+        TourStop.objects.visible_to(request.user).select_related(
+            "exhibition_set__operator", "region", "province", "host", "campaign"
+        ),
+        pk=pk,
+    )
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = services.record_attendance(
+                by=request.user,
+                stop=stop,
+                date=form.cleaned_data["date"],
+                visitors=form.cleaned_data["visitors"],
+                school_groups=form.cleaned_data.get("school_groups") or 0,
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from None
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(visitors)s visitors recorded for %(date)s.")
+                % {"visitors": entry.visitors, "date": entry.date},
+            )
+            return redirect("events:stop", pk=stop.pk)
+    attendance = list(stop.attendance.order_by("-date", "-id"))
+    can_manage = can_manage_set(request.user, stop.exhibition_set)
+    return _render_stop(request, stop, attendance, can_manage, form, status=400)
+
+
+@login_required
+def plan_stop(request, set_pk):
+    """The set's managers plan a stop; others who can see the set are refused (403)."""
+    from resources.models import ExhibitionSet
+    from resources.services.exhibits import can_manage_set
+
+    exhibition_set = get_object_or_404(
+        ExhibitionSet.objects.visible_to(request.user).select_related("operator"), pk=set_pk
+    )
+    if not can_manage_set(request.user, exhibition_set):
+        raise PermissionDenied
+    form = StopPlanForm(request.POST or None, province_code=exhibition_set.operator.province_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            stop = services.plan_stop(
+                by=request.user, exhibition_set=exhibition_set, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The stop is planned."))
+            return redirect("events:stop", pk=stop.pk)
+    return render(
+        request, "events/stop_plan.html", {"form": form, "exhibition_set": exhibition_set}
+    )
+
+
+@login_required
+def my_trips(request):
+    """The trips of the caravans the user works for, newest first."""
+    scope = get_scope(request.user)
+    trips = (
+        CaravanTrip.objects.of_staff(request.user)
+        .select_related("facility", "region")
+        .order_by("-starts_on", "-id")
+    )
+    page = _page(request, trips, PORTAL_PAGE_SIZE)
+    return render(
+        request,
+        "events/trips_mine.html",
+        {"page": page, "trips": page.object_list, "scope": scope},
+    )
+
+
+@login_required
+def plan_trip(request):
+    form = TripPlanForm(request.POST or None, user=request.user)
+    if not form.fields["facility"].queryset.exists():
+        messages.error(request, _("Only the staff of an approved caravan can plan trips."))
+        return redirect("events:trips")
+    if request.method == "POST" and form.is_valid():
+        try:
+            trip = services.plan_trip(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The trip is planned; the province will review it."))
+            return redirect("events:trip", pk=trip.pk)
+    return render(request, "events/trip_form.html", {"form": form, "trip": None})
+
+
+def trip_detail(request, pk):
+    trip = get_object_or_404(
+        CaravanTrip.objects.visible_to(request.user).select_related(
+            "facility", "region", "province", "campaign"
+        ),
+        pk=pk,
+    )
+    scope = get_scope(request.user)
+    is_staff = scope.belongs_to(trip.facility_id)
+    return render(
+        request,
+        "events/trip_detail.html",
+        {
+            "trip": trip,
+            "can_approve": trip.status == CaravanTripStatus.PLANNED
+            and scope.covers_province(trip.facility.province_id),
+            "can_cancel": (is_staff or scope.is_admin)
+            and trip.status in (CaravanTripStatus.PLANNED, CaravanTripStatus.APPROVED),
+            "can_report": is_staff
+            and trip.status == CaravanTripStatus.APPROVED
+            and trip.ends_on <= timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def trip_action(request, pk, action):
+    trip = get_object_or_404(CaravanTrip.objects.visible_to(request.user), pk=pk)
+    function, done = TRIP_ACTIONS[action]
+    try:
+        function(by=request.user, trip=trip)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except (DomainError, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, done)
+    if request.POST.get("next") == "queue":
+        return redirect("events:trip-review")
+    return redirect("events:trip", pk=trip.pk)
+
+
+@login_required
+def report_trip(request, pk):
+    trip = get_object_or_404(
+        CaravanTrip.objects.of_staff(request.user).select_related("facility", "region"), pk=pk
+    )
+    form = TripReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_trip(by=request.user, trip=trip, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The trip is reported."))
+            return redirect("events:trip", pk=trip.pk)
+    return render(request, "events/trip_form.html", {"form": form, "trip": trip})
+
+
+@login_required
+def trip_review(request):
+    """Planned trips waiting for the reviewer's approval, soonest first."""
+    if not get_scope(request.user).is_reviewer:
+        raise Http404
+    trips = (
+        CaravanTrip.objects.reviewable_by(request.user)
+        .filter(status=CaravanTripStatus.PLANNED)
+        .select_related("facility", "region")
+        .order_by("starts_on", "id")
+    )
+    page = _page(request, trips, PORTAL_PAGE_SIZE)
+    return render(request, "events/trip_review.html", {"page": page, "trips": page.object_list})

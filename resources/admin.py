@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_digital import DigitalResourceAdminMixin
 from .admin_distributions import DistributionAdminMixin, ResourceBundleAdminMixin
+from .admin_exhibits import ExhibitAdminMixin, ExhibitionSetAdminMixin
 from .admin_kits import KitAdminMixin, KitRequestAdminMixin
 from .models import (
     Category,
@@ -10,6 +11,8 @@ from .models import (
     Distribution,
     DownloadDaily,
     DownloadEvent,
+    Exhibit,
+    ExhibitionSet,
     Kit,
     KitRequest,
     ResourceBundle,
@@ -97,3 +100,21 @@ class DistributionAdmin(DistributionAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["kit"]
     autocomplete_fields = ["kit", "campaign", "province"]
+
+
+@admin.register(ExhibitionSet)
+class ExhibitionSetAdmin(ExhibitionSetAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "operator", "status", "campaign"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["code", "name", "operator__name"]
+    list_select_related = ["operator", "campaign"]
+    autocomplete_fields = ["operator", "campaign"]
+
+
+@admin.register(Exhibit)
+class ExhibitAdmin(ExhibitAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "model", "status", "exhibition_set"]
+    list_filter = ["status"]
+    search_fields = ["code", "name", "model", "exhibition_set__code"]
+    list_select_related = ["exhibition_set"]
+    autocomplete_fields = ["exhibition_set"]

@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("resources.views.kits")),
     path("", include("resources.views.digital")),
     path("", include("resources.views.distributions")),
+    path("", include("resources.views.exhibits")),
 ]

@@ -226,3 +226,32 @@ def test_make_run_ends_with_the_demo_accounts():
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     run_target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0].splitlines()
     assert "demo_accounts" in run_target[-2] and "runserver" in run_target[-1]
+
+
+def test_the_demo_tours_two_heilongjiang_sets_and_a_caravan(demo):
+    from events.models import CaravanTrip, CaravanTripStatus, TourStop, TourStopStatus
+    from resources.models import Exhibit, ExhibitionSet
+
+    museum_sets = ExhibitionSet.objects.filter(operator__name="黑龙江省科学技术馆")
+    assert museum_sets.count() == 2
+    for exhibition_set in museum_sets:
+        assert 45 <= exhibition_set.exhibits.count() <= 55
+    shared = set(
+        Exhibit.objects.filter(exhibition_set=museum_sets[0]).values_list("model", flat=True)
+    )
+    shared &= set(
+        Exhibit.objects.filter(exhibition_set=museum_sets[1]).values_list("model", flat=True)
+    )
+    assert shared  # the same exhibit designs tour in both sets
+    touring = museum_sets.get(code="HLJ-LD-01")
+    closed = touring.stops.filter(status=TourStopStatus.CLOSED)
+    assert closed.values("region").distinct().count() == 2
+    for stop in closed:
+        assert stop.audience_total == sum(stop.attendance.values_list("visitors", flat=True)) > 0
+    assert touring.stops.filter(status=TourStopStatus.OPEN).count() == 1
+    assert museum_sets.get(code="HLJ-LD-02").stops.get().status == TourStopStatus.PLANNED
+    assert ExhibitionSet.objects.exclude(operator__province_id="230000").exists()
+    trips = CaravanTrip.objects.filter(facility__region_id="231102")
+    assert trips.filter(status=CaravanTripStatus.REPORTED).count() >= 2
+    assert trips.filter(status=CaravanTripStatus.PLANNED).count() == 1
+    assert TourStop.objects.filter(status=TourStopStatus.OPEN).count() == 2

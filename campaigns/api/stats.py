@@ -83,6 +83,11 @@ class CampaignStatsSerializer(serializers.Serializer):
     activities_verified = serializers.IntegerField()
     audience_total = serializers.IntegerField(help_text="Audience of verified activities.")
     activities_by_kind = serializers.DictField(child=serializers.IntegerField())
+    stops_open = serializers.IntegerField(help_text="Tour stops of the campaign open now.")
+    stops_held = serializers.IntegerField(help_text="Open or closed tour stops.")
+    stop_audience = serializers.IntegerField(help_text="Visitors recorded at those stops.")
+    trips_reported = serializers.IntegerField(help_text="Reported caravan trips.")
+    trip_distance_km = serializers.IntegerField(help_text="Kilometres of those trips.")
     top_resources = ResourceCountSerializer(many=True)
     by_province = ProvinceFiguresSerializer(many=True)
 

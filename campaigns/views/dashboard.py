@@ -28,6 +28,11 @@ from ..models import Campaign, CampaignStatus
 from ..stats import StatsFilter, StatsFilterForm, get_campaign_stats
 
 DASHBOARD_EXTRAS = {
+    "stops_open",
+    "stops_held",
+    "stop_audience",
+    "trips_reported",
+    "trip_distance_km",
     "flags_awarded",
     "kits_units_shipped",
     "digital_resources_published",
