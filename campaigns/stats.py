@@ -29,6 +29,8 @@ What each figure counts (all for the campaign):
   `activities_verified`: the verified ones; `audience_total`: the audience of the verified ones
   only, because the public only sees verified reports and an unverified head count is a claim.
   `activities_by_kind` counts reported and verified ones by kind (every kind a key).
+- `counties_reached` / `counties_total`: county-level divisions reached by the campaign, and
+  all of them (in the filtered provinces), as defined in campaigns/coverage.py.
 
 Extra fields for the dashboard and the exports: `by_province` (one row per province with every
 per-province figure), `top_resources` (the ten most downloaded resources), `filters` (the
@@ -74,6 +76,7 @@ from resources.models import (
     ResourceStatus,
 )
 
+from .coverage import county_counts
 from .models import Participation, ParticipationStatus
 
 # Never serve figures older than two minutes, whatever the setting says.
@@ -197,7 +200,7 @@ def get_campaign_stats(*, campaign, filters=None):
 
 
 def compute_campaign_stats(*, campaign, filters=None):
-    """Compute every figure with a fixed number of queries (eight), whatever the data size.
+    """Compute every figure with a fixed number of queries (eleven), whatever the data size.
 
     All of them read one snapshot of the data (see `one_snapshot`), so a download rolled up
     while they run is counted exactly once.
@@ -211,6 +214,7 @@ def compute_campaign_stats(*, campaign, filters=None):
         resources = _resource_figures(campaign, filters)
         downloads = _download_figures(campaign, filters, provinces, resources)
         activities = _activity_figures(campaign, filters, provinces)
+        counties_reached, counties_total = county_counts(campaign=campaign, filters=filters)
         names = dict(
             Region.objects.filter(level=RegionLevel.PROVINCE).values_list("code", "name").order_by()
         )
@@ -248,6 +252,8 @@ def compute_campaign_stats(*, campaign, filters=None):
         "kit_requests": kits["by_status"],
         "kits_units_shipped": kits["units_shipped"],
         "grassroots_facilities_reached": kits["reached"],
+        "counties_reached": counties_reached,
+        "counties_total": counties_total,
         "digital_resources_published": resources["published"],
         "downloads_total": downloads["total"],
         "downloads_by_province": named(downloads["by_province"]),

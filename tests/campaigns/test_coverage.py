@@ -1,0 +1,303 @@
+"""Coverage of counties: every figure on a small hand-built tree, tags, queries, errors."""
+
+import datetime
+
+import pytest
+from django.utils import timezone, translation
+
+from campaigns.coverage import Coverage, campaign_coverage
+from campaigns.stats import compute_campaign_stats
+from events.models import ActivityStatus
+from facilities.models import Facility, RegionLevel, RegionTag, RegionTagAssignment
+from resources.models import DownloadEvent, KitRequestStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_default_timezone()
+
+
+def at(day, hour=10):
+    return datetime.datetime(2022, 9, day, hour, tzinfo=TZ)
+
+
+def region(code, name, level, parent=None, grouping=False):
+    return factories.RegionFactory(
+        code=code, name=name, level=level, parent=parent, is_grouping=grouping
+    )
+
+
+class Data:
+    """Two provinces, one with a grouping layer, and what happened in their counties.
+
+    Heilongjiang 230000: Heihe 231100 (Aihui 231102 border, Xunke 231123 border, Sunwu
+    231124), Harbin 230100 (Daoli 230102). Beijing 110000: 110100 grouping → Dongcheng 110101,
+    Xicheng 110102. Counties: 6.
+    """
+
+    def __init__(self):
+        self.hlj = region("230000", "黑龙江省", RegionLevel.PROVINCE)
+        self.heihe = region("231100", "黑河市", RegionLevel.PREFECTURE, self.hlj)
+        self.aihui = region("231102", "爱辉区", RegionLevel.COUNTY, self.heihe)
+        self.xunke = region("231123", "逊克县", RegionLevel.COUNTY, self.heihe)
+        self.sunwu = region("231124", "孙吴县", RegionLevel.COUNTY, self.heihe)
+        self.harbin = region("230100", "哈尔滨市", RegionLevel.PREFECTURE, self.hlj)
+        self.daoli = region("230102", "道里区", RegionLevel.COUNTY, self.harbin)
+        self.bj = region("110000", "北京市", RegionLevel.PROVINCE)
+        self.bj_group = region("110100", "北京市·市辖区", RegionLevel.PREFECTURE, self.bj, True)
+        self.dongcheng = region("110101", "东城区", RegionLevel.COUNTY, self.bj_group)
+        self.xicheng = region("110102", "西城区", RegionLevel.COUNTY, self.bj_group)
+        border = RegionTag.objects.get(code="border")
+        for county in (self.aihui, self.xunke):
+            RegionTagAssignment.objects.create(region=county, tag=border)
+
+        self.campaign = factories.CampaignFactory()
+        other = factories.CampaignFactory()
+        kit = factories.KitFactory(campaign=self.campaign)
+        other_kit = factories.KitFactory(campaign=other)
+
+        def facility(where):
+            return factories.FacilityFactory(region=where)
+
+        aihui_unit, xunke_unit = facility(self.aihui), facility(self.xunke)
+        heihe_unit, dongcheng_unit = facility(self.heihe), facility(self.dongcheng)
+        sunwu_unit, daoli_unit = facility(self.sunwu), facility(self.daoli)
+        for unit in (aihui_unit, xunke_unit, heihe_unit):
+            factories.ParticipationFactory(campaign=self.campaign, facility=unit)
+
+        def received(unit, day, status=KitRequestStatus.RECEIVED, kit_=kit):
+            request = factories.KitRequestFactory(kit=kit_, facility=unit, status=status)
+            request.received_at = at(day) if status == KitRequestStatus.RECEIVED else None
+            request.save(update_fields=["received_at"])
+
+        received(aihui_unit, 3)  # Aihui: reached by a kit on 3 Sept …
+        received(aihui_unit, 5)  # … and another on 5 Sept
+        received(heihe_unit, 4)  # a prefecture-level unit: counts in Heihe, reaches no county
+        received(xunke_unit, 6, status=KitRequestStatus.SHIPPED)  # not received: no reach
+        received(daoli_unit, 7, kit_=other_kit)  # another campaign's kit: nothing
+
+        def activity(unit, where, day, status=ActivityStatus.VERIFIED, audience=100, campaign=None):
+            factories.ActivityFactory(
+                campaign=campaign or self.campaign,
+                facility=unit,
+                region=where,
+                starts_at=at(day),
+                status=status,
+                audience_count=audience,
+            )
+
+        activity(xunke_unit, self.xunke, 8, audience=250)  # Xunke: reached by an activity
+        activity(aihui_unit, self.aihui, 9, audience=40)  # Aihui: latest reach on 9 Sept
+        activity(dongcheng_unit, self.dongcheng, 10, audience=75)  # Dongcheng reached
+        activity(sunwu_unit, self.sunwu, 11, status=ActivityStatus.REPORTED)  # unverified
+        activity(daoli_unit, self.daoli, 12, campaign=other)  # another campaign
+
+        # Sunwu and Daoli are downloaded from, never reached; one province-only download.
+        resource = factories.DigitalResourceFactory(campaign=self.campaign)
+        for unit, count in ((sunwu_unit, 3), (daoli_unit, 2), (aihui_unit, 1)):
+            for _ in range(count):
+                DownloadEvent.objects.create(
+                    resource=resource,
+                    facility=unit,
+                    region=unit.region,
+                    province_code=unit.province_id,
+                    channel="web",
+                    created_at=at(13),
+                )
+        DownloadEvent.objects.create(
+            resource=resource, province_code="230000", channel="api", created_at=at(13)
+        )
+        DownloadEvent.objects.create(resource=resource, channel="web", created_at=at(13))
+
+
+@pytest.fixture
+def data():
+    return Data()
+
+
+def by_code(answer):
+    return {row["code"]: row for row in answer["results"]}
+
+
+def test_provinces_count_only_real_counties_reached_by_reaching_sources(data):
+    answer = campaign_coverage(campaign=data.campaign)
+    rows = by_code(answer)
+    assert set(rows) == {"110000", "230000"}
+    hlj, bj = rows["230000"], rows["110000"]
+    assert hlj == {
+        "code": "230000",
+        "name": "黑龙江省",
+        "level": "province",
+        "counties": 4,
+        "counties_reached": 2,  # Aihui and Xunke; Sunwu only downloaded, Daoli nothing
+        "facilities": 3,
+        "stops": 0,
+        "trips": 0,
+        "kits_received": 3,  # two in Aihui, one at the Heihe prefecture unit
+        "downloads": 7,  # 3 Sunwu + 2 Daoli + 1 Aihui + 1 with the province only
+        "activities": 2,
+        "audience": 290,
+        "last_reached_on": datetime.date(2022, 9, 9),
+        "tags": [],
+    }
+    # The grouping row 110100 is no county; its two districts are.
+    assert (bj["counties"], bj["counties_reached"], bj["audience"]) == (2, 1, 75)
+    assert answer["summary"] == {"counties": 6, "counties_reached": 3, "share": 0.5}
+
+
+def test_prefectures_and_counties_of_a_province(data):
+    prefectures = by_code(
+        campaign_coverage(campaign=data.campaign, level="prefecture", parent="230000")
+    )
+    assert set(prefectures) == {"230100", "231100"}
+    assert prefectures["230100"]["counties"] == 1
+    assert prefectures["230100"]["counties_reached"] == 0
+    assert prefectures["230100"]["downloads"] == 2
+    assert prefectures["231100"]["kits_received"] == 3
+
+    answer = campaign_coverage(campaign=data.campaign, level="county", parent="231100")
+    counties = by_code(answer)
+    assert set(counties) == {"231102", "231123", "231124"}
+    assert counties["231102"]["kits_received"] == 2
+    assert counties["231102"]["last_reached_on"] == datetime.date(2022, 9, 9)
+    assert counties["231102"]["tags"] == ["border"]
+    assert counties["231123"]["activities"] == 1
+    assert counties["231123"]["last_reached_on"] == datetime.date(2022, 9, 8)
+    # Reached only by downloads: shown, not reached.
+    sunwu = counties["231124"]
+    assert (sunwu["downloads"], sunwu["counties_reached"], sunwu["last_reached_on"]) == (3, 0, None)
+    assert sunwu["counties"] == 1
+    assert answer["summary"] == {"counties": 3, "counties_reached": 2, "share": 0.6667}
+
+
+def test_a_county_reached_only_by_downloads_never_counts(data):
+    DownloadEvent.objects.filter(region=data.sunwu).delete()
+    before = campaign_coverage(campaign=data.campaign)["summary"]
+    for _ in range(50):
+        DownloadEvent.objects.create(
+            resource=DownloadEvent.objects.first().resource,
+            region=data.daoli,
+            province_code="230000",
+            channel="web",
+            created_at=at(14),
+        )
+    after = campaign_coverage(campaign=data.campaign)["summary"]
+    assert after == before
+
+
+def test_a_tag_keeps_only_its_counties_and_their_figures(data):
+    answer = campaign_coverage(campaign=data.campaign, tag="border")
+    rows = by_code(answer)
+    assert set(rows) == {"230000"}  # Beijing has no border county
+    assert rows["230000"]["counties"] == 2
+    assert rows["230000"]["counties_reached"] == 2
+    assert rows["230000"]["kits_received"] == 2  # the prefecture unit's kit is in no county
+    assert rows["230000"]["downloads"] == 1
+    assert answer["summary"] == {"counties": 2, "counties_reached": 2, "share": 1.0}
+    counties = campaign_coverage(
+        campaign=data.campaign, level="county", parent="230000", tag="border"
+    )
+    assert [row["code"] for row in counties["results"]] == ["231102", "231123"]
+
+
+def test_a_tag_on_a_prefecture_covers_its_counties(data):
+    RegionTagAssignment.objects.create(
+        region=data.harbin, tag=RegionTag.objects.get(code="old_revolutionary_base")
+    )
+    answer = campaign_coverage(campaign=data.campaign, level="county", tag="old_revolutionary_base")
+    assert [row["code"] for row in answer["results"]] == ["230102"]
+
+
+def test_stats_lead_with_counties_reached(data):
+    stats = compute_campaign_stats(campaign=data.campaign)
+    assert (stats["counties_reached"], stats["counties_total"]) == (3, 6)
+    from campaigns.stats import StatsFilter
+
+    stats = compute_campaign_stats(
+        campaign=data.campaign, filters=StatsFilter(provinces=("110000",))
+    )
+    assert (stats["counties_reached"], stats["counties_total"]) == (1, 2)
+
+
+def test_the_api_answers_the_contract(data, api_client):
+    url = f"/api/v1/campaigns/{data.campaign.slug}/coverage/"
+    body = api_client.get(url, {"level": "county", "parent": "231100"}).json()
+    assert body["summary"]["counties_reached"] == 2
+    row = body["results"][0]
+    assert row["last_reached_on"] == "2022-09-09"
+    assert set(row) == {
+        "code", "name", "level", "counties", "counties_reached", "facilities", "stops",
+        "trips", "kits_received", "downloads", "activities", "audience", "last_reached_on",
+        "tags",
+    }  # fmt: skip
+    # The parent's level decides the default level below it.
+    assert api_client.get(url, {"parent": "230000"}).json()["results"][0]["level"] == "prefecture"
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"level": "village"}, "level"),
+        ({"parent": "23"}, "parent"),
+        ({"parent": "999999"}, "parent"),
+        ({"parent": "231102", "level": "county"}, "level"),
+        ({"tag": "no_such_tag"}, "tag"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_the_field(data, api_client, params, field):
+    with translation.override("en"):
+        response = api_client.get(
+            f"/api/v1/campaigns/{data.campaign.slug}/coverage/", params, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_draft_campaign_is_not_found(api_client):
+    campaign = factories.CampaignFactory(status="draft")
+    assert api_client.get(f"/api/v1/campaigns/{campaign.slug}/coverage/").status_code == 404
+
+
+def build_provinces(campaign, count):
+    """`count` provinces, each with two counties, a received kit and a verified activity."""
+    kit = factories.KitFactory(campaign=campaign)
+    for index in range(count):
+        prefix = f"{11 + index:02d}"
+        province = region(f"{prefix}0000", f"省{index}", RegionLevel.PROVINCE)
+        prefecture = region(f"{prefix}0100", f"市{index}", RegionLevel.PREFECTURE, province)
+        first = region(f"{prefix}0101", f"县{index}a", RegionLevel.COUNTY, prefecture)
+        region(f"{prefix}0102", f"县{index}b", RegionLevel.COUNTY, prefecture)
+        unit = Facility.objects.create(
+            name=f"馆{index}", kind="caravan", level="county", region=first, status="approved"
+        )
+        request = factories.KitRequestFactory(kit=kit, facility=unit, status="received")
+        request.received_at = at(2)
+        request.save()
+        factories.ActivityFactory(campaign=campaign, facility=unit, region=first, status="verified")
+
+
+@pytest.mark.parametrize("provinces", [3, 30])
+def test_the_query_count_does_not_grow_with_the_provinces(
+    provinces, api_client, django_assert_num_queries
+):
+    campaign = factories.CampaignFactory()
+    build_provinces(campaign, provinces)
+    url = f"/api/v1/campaigns/{campaign.slug}/coverage/"
+    # campaign, tag check skipped (no tag), tree, tags, then one query per source (4)
+    with django_assert_num_queries(7):
+        body = api_client.get(url, {"level": "county"}).json()
+    assert body["summary"] == {
+        "counties": 2 * provinces,
+        "counties_reached": provinces,
+        "share": 0.5,
+    }
+    with django_assert_num_queries(7):
+        api_client.get(url).json()
+
+
+def test_coverage_object_serves_several_levels_from_one_computation(
+    data, django_assert_num_queries
+):
+    with django_assert_num_queries(6):
+        coverage = Coverage(campaign=data.campaign)
+        coverage.rows(level="province")
+        coverage.rows(level="county", parent="230000")
