@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api.coverage import CampaignCoverageView
+from .api.coverage import CampaignCoverageView, CampaignImpactView
 from .api.stats import CampaignStatsView
 
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
         CampaignCoverageView.as_view(),
         name="campaign-coverage",
     ),
+    path("campaigns/<slug:slug>/impact/", CampaignImpactView.as_view(), name="campaign-impact"),
 ]

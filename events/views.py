@@ -144,7 +144,10 @@ def edit(request, pk):
         messages.error(request, _("A verified activity can no longer be changed."))
         return redirect("events:detail", pk=activity.pk)
     form = ActivityChangeForm(
-        request.POST or None, initial=ActivityChangeForm.initial_from(activity)
+        request.POST or None,
+        initial=ActivityChangeForm.initial_from(activity),
+        user=request.user,
+        facility_ids=[activity.facility_id],
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,4 +1,4 @@
-"""GET /api/v1/campaigns/{slug}/coverage/: counties reached, per province, prefecture or county.
+"""GET /api/v1/campaigns/{slug}/coverage/ (counties reached per region) and .../impact/.
 
 A plain APIView (routed in campaigns/api_urls.py) answering the dict of campaigns.coverage;
 the serializers below only document it.
@@ -16,6 +16,7 @@ from facilities.models import RegionLevel
 
 from ..coverage import campaign_coverage
 from ..forms import CoverageFilterForm
+from ..impact import campaign_impact
 from ..models import Campaign
 
 
@@ -67,3 +68,29 @@ class CampaignCoverageView(APIView):
         if not form.is_valid():
             return Response(form.errors, status=400)
         return Response(campaign_coverage(campaign=campaign, **form.coverage_arguments()))
+
+
+class ImpactRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    activities = serializers.IntegerField(help_text="Verified activities that used it.")
+    stops = serializers.IntegerField()
+    audience = serializers.IntegerField()
+    provinces = serializers.IntegerField()
+    counties = serializers.IntegerField()
+
+
+class ImpactSerializer(serializers.Serializer):
+    kits = ImpactRowSerializer(many=True)
+    resources = ImpactRowSerializer(many=True)
+
+
+class CampaignImpactView(APIView):
+    """Per kit and per digital resource: activities, audience, provinces and counties reached."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="campaigns_impact", responses=ImpactSerializer)
+    def get(self, request, slug):
+        campaign = get_object_or_404(Campaign.objects.visible_to(request.user), slug=slug)
+        return Response(campaign_impact(campaign=campaign, user=request.user))
