@@ -25,13 +25,13 @@ With a priority tag, only the counties carrying it (on themselves or on a prefec
 province above them) count, and every figure sums over those counties only.
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
 from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
 from django.utils import timezone
 
@@ -219,9 +219,10 @@ class Coverage:
             and (not self.filters.provinces or code[:2] + "0000" in self.filters.provinces)
             and (tag is None or self.tree.carries(code, tag))
         }
-        self.figures = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-        self.counties = defaultdict(int)
-        self.reached = defaultdict(int)
+        # Plain dicts, so that the whole computation can be cached (pickled).
+        self.figures = {}
+        self.counties = {}
+        self.reached = {}
         self.last_reached_on = {}
         reached_on = {}
         for source in sources:
@@ -230,7 +231,7 @@ class Coverage:
                 if code not in nodes or (tag is not None and code not in counted):
                     continue
                 for ancestor in self.tree.lineage(code):
-                    figures = self.figures[ancestor]
+                    figures = self.figures.setdefault(ancestor, dict.fromkeys(FIGURES, 0))
                     figures[source.figure] += row["count"]
                     if source.reaches:
                         figures["audience"] += row["audience"] or 0
@@ -242,9 +243,9 @@ class Coverage:
             is_reached = code in reached_on
             last = reached_on.get(code)
             for ancestor in self.tree.lineage(code):
-                self.counties[ancestor] += 1
+                self.counties[ancestor] = self.counties.get(ancestor, 0) + 1
                 if is_reached:
-                    self.reached[ancestor] += 1
+                    self.reached[ancestor] = self.reached.get(ancestor, 0) + 1
                     if last and (self.last_reached_on.get(ancestor) or last) <= last:
                         self.last_reached_on[ancestor] = last
 
@@ -254,9 +255,9 @@ class Coverage:
             "code": code,
             "name": node.name,
             "level": node.level,
-            "counties": self.counties[code],
-            "counties_reached": self.reached[code],
-            **self.figures[code],
+            "counties": self.counties.get(code, 0),
+            "counties_reached": self.reached.get(code, 0),
+            **self.figures.get(code, dict.fromkeys(FIGURES, 0)),
             "last_reached_on": self.last_reached_on.get(code),
             "tags": list(node.tags),
         }
@@ -277,7 +278,7 @@ class Coverage:
                 continue
             if level == RegionLevel.COUNTY and not node.is_county:
                 continue
-            if self.tag is not None and not self.counties[code]:
+            if self.tag is not None and not self.counties.get(code):
                 continue
             rows.append(self.row(code))
         return rows
@@ -294,9 +295,31 @@ def summarize(rows):
     }
 
 
-def campaign_coverage(*, campaign, level=RegionLevel.PROVINCE, parent=None, tag=None):
+def cached_coverage(*, campaign, tag=None):
+    """The campaign's Coverage from the stats cache, computed when missing or stale.
+
+    Fresh after any change the stats signal (kits, activities, participations, facilities,
+    tags); downloads, like in the stats, refresh with the expiry (STATS_CACHE_SECONDS).
+    """
+    from .stats import STATS_CACHE_SECONDS, StatsFilter, stats_cache_key
+
+    key = f"{stats_cache_key(campaign.pk, StatsFilter())}:coverage:{tag or '-'}"
+    coverage = cache.get(key)
+    if coverage is None:
+        coverage = Coverage(campaign=campaign, tag=tag)
+        cache.set(key, coverage, STATS_CACHE_SECONDS)
+    return coverage
+
+
+def campaign_coverage(
+    *, campaign, level=RegionLevel.PROVINCE, parent=None, tag=None, use_cache=False
+):
     """The answer of the coverage API: `{summary, results}`."""
-    rows = Coverage(campaign=campaign, tag=tag).rows(level=level, parent=parent)
+    if use_cache:
+        coverage = cached_coverage(campaign=campaign, tag=tag)
+    else:
+        coverage = Coverage(campaign=campaign, tag=tag)
+    rows = coverage.rows(level=level, parent=parent)
     return {"summary": summarize(rows), "results": rows}
 
 

@@ -619,6 +619,11 @@ def _cache_key(campaign_id, filters):
     )
 
 
+def stats_cache_key(campaign_id, filters):
+    """The versioned cache key of figures of a campaign (coverage caches under it too)."""
+    return _cache_key(campaign_id, filters)
+
+
 def bump_stats_version(campaign_id=None):
     """Make the cached figures of one campaign (or of all, with None) stale at once.
 

@@ -67,7 +67,9 @@ class CampaignCoverageView(APIView):
         form = CoverageFilterForm(request.query_params)
         if not form.is_valid():
             return Response(form.errors, status=400)
-        return Response(campaign_coverage(campaign=campaign, **form.coverage_arguments()))
+        return Response(
+            campaign_coverage(campaign=campaign, use_cache=True, **form.coverage_arguments())
+        )
 
 
 class ImpactRowSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from facilities.models import RegionLevel, RegionTag
 
-from ..coverage import Coverage, summarize
+from ..coverage import cached_coverage, summarize
 from ..forms import CoverageFilterForm
 from ..maps import BUCKETS, bucket, load_map
 from ..models import Campaign
@@ -58,7 +58,7 @@ def coverage_map(request, slug, code=None):
         return HttpResponseBadRequest("; ".join(form.errors["tag"]))
     tag = form.cleaned_data["tag"]
     query = f"?{urlencode({'tag': tag.code})}" if tag else ""
-    coverage = Coverage(campaign=campaign, tag=tag.code if tag else None)
+    coverage = cached_coverage(campaign=campaign, tag=tag.code if tag else None)
     nodes = coverage.tree.nodes
     region = nodes.get(code) if code else None
     if code and (region is None or region.level == RegionLevel.COUNTY):
@@ -220,7 +220,7 @@ def export_counties(request, slug, file_format):
     if not form.is_valid():
         return HttpResponseBadRequest("; ".join(form.errors["tag"]))
     tag = form.cleaned_data["tag"]
-    table = county_table(Coverage(campaign=campaign, tag=tag.code if tag else None))
+    table = county_table(cached_coverage(campaign=campaign, tag=tag.code if tag else None))
     filename = f"{campaign.slug}-counties" + (f"-{tag.code}" if tag else "")
     if file_format == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
