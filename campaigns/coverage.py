@@ -21,6 +21,11 @@ Adding a source (the tour stops and caravan trips of `events`): write a function
 `(campaign, filters) -> iterable of {region_id, count, audience, last}` and append a `Source` to
 SOURCES naming the response field it fills (`stops`, `trips`); nothing else changes.
 
+Figures per region: `facilities` (approved participants located there), `kits_received`
+(received kit requests), `activities` (verified ones), `audience` (of the reaching sources),
+`downloads`, `stops` and `trips` (0 until their sources exist), `last_reached_on` (the latest
+day a county of the region was reached) and `tags` (the region's own tags).
+
 With a priority tag, only the counties carrying it (on themselves or on a prefecture or
 province above them) count, and every figure sums over those counties only.
 """
