@@ -296,10 +296,14 @@ def main():
             shaped.update(feature["id"] for feature in features)
 
         centres, renamed, unmatched_counties = {}, [], []
+        # Stale codes are matched by name within the prefecture, else within the province
+        # (prefectures recoded since, such as 那曲 542400 → 540600).
         by_name = {}
         for code, row in regions.items():
             if row["level"] == "county":
-                by_name.setdefault((row["parent_code"][:4], name_key(row["name"])), []).append(code)
+                key = name_key(row["name"])
+                by_name.setdefault((row["parent_code"][:4], key), []).append(code)
+                by_name.setdefault((code[:2], key), []).append(code)
         for member in sorted(cities.getnames()):
             if not member.startswith(COUNTY_SHAPES) or not member.endswith(".geojson"):
                 continue
@@ -315,7 +319,9 @@ def main():
                     continue
                 if code in regions:
                     continue  # a prefecture-level city drawn as one shape
-                candidates = by_name.get((code[:4], name_key(name)), [])
+                candidates = by_name.get((code[:4], name_key(name))) or by_name.get(
+                    (code[:2], name_key(name)), []
+                )
                 if len(candidates) == 1 and candidates[0] not in centres:
                     centres[candidates[0]] = point
                     renamed.append((code, candidates[0], name))

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from campaigns.maps import bucket, load_map
+from campaigns.maps import bucket, county_centres, load_map
 from campaigns.views.coverage import spreadsheet_cell
 from tests.campaigns.coverage_support import Data
 
@@ -152,6 +152,10 @@ def test_the_map_files_cover_every_province_and_are_small():
     assert {shape.code for shape in heilongjiang.shapes} >= {"231100", "232700", "230100"}
     assert load_map("../etc") is None and load_map("990000") is None
     assert sum(len(shape.path) for shape in china.shapes) < 80_000
+    centres = county_centres()
+    assert len(centres) > 2_700
+    longitude, latitude = centres["231102"]  # 爱辉区, on the Amur
+    assert 127 < longitude < 128 and 50 < latitude < 51
 
 
 def test_buckets_of_shares():
