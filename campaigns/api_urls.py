@@ -1,7 +1,14 @@
 from django.urls import path
 
+from .api.coverage import CampaignCoverageView, CampaignImpactView
 from .api.stats import CampaignStatsView
 
 urlpatterns = [
     path("campaigns/<slug:slug>/stats/", CampaignStatsView.as_view(), name="campaign-stats"),
+    path(
+        "campaigns/<slug:slug>/coverage/",
+        CampaignCoverageView.as_view(),
+        name="campaign-coverage",
+    ),
+    path("campaigns/<slug:slug>/impact/", CampaignImpactView.as_view(), name="campaign-impact"),
 ]

@@ -40,6 +40,8 @@ from facilities.models import (
     ProvincialCoordinator,
     Region,
     RegionLevel,
+    RegionTag,
+    RegionTagAssignment,
 )
 from resources.models import (
     Category,
@@ -512,6 +514,42 @@ RENDERERS = {
 }
 
 
+# Priority tags of the demo (GB/T 2260 codes of the region table). The border counties of
+# Heilongjiang along the Amur (黑龙江), from Mohe downstream to Fuyuan, and a few others.
+DEMO_REGION_TAGS = {
+    "border": [
+        "232701",  # 漠河市
+        "232722",  # 塔河县
+        "232721",  # 呼玛县
+        "231102",  # 黑河市爱辉区
+        "231123",  # 逊克县
+        "231124",  # 孙吴县
+        "230722",  # 嘉荫县
+        "230421",  # 萝北县
+        "230422",  # 绥滨县
+        "230881",  # 同江市
+        "230883",  # 抚远市
+        "230524",  # 饶河县 (Ussuri)
+        "230381",  # 虎林市 (Ussuri)
+    ],
+    "ethnic_minority": [
+        "230624",  # 杜尔伯特蒙古族自治县
+        "222401",  # 延吉市
+        "622926",  # 东乡族自治县
+        "520423",  # 镇宁布依族苗族自治县
+    ],
+    "old_revolutionary_base": [
+        "360781",  # 瑞金市
+        "360881",  # 井冈山市
+        "610602",  # 延安市宝塔区
+    ],
+    "rural_revitalization_priority": [
+        "230224",  # 泰来县
+        "622926",  # 东乡族自治县
+        "622927",  # 积石山保安族东乡族撒拉族自治县
+    ],
+}
+
 # ---------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------
@@ -579,6 +617,7 @@ class DemoLoader:
             from events.demo import load_field_work
 
             load_field_work(self)
+            self.load_region_tags()
         return self.created
 
     def load_campaign(self):
@@ -877,6 +916,25 @@ class DemoLoader:
             resource.save()
             self.backdate(resource, created_at=days_after_launch(-2))
             self.created[DigitalResource] += 1
+
+    def load_region_tags(self):
+        tags = {tag.code: tag for tag in RegionTag.objects.filter(code__in=DEMO_REGION_TAGS)}
+        existing = set(RegionTagAssignment.objects.values_list("region_id", "tag__code"))
+        known = set(Region.objects.filter(code__in=_tagged_codes()).values_list("code", flat=True))
+        missing = [
+            RegionTagAssignment(region_id=code, tag=tags[tag_code])
+            for tag_code, codes in DEMO_REGION_TAGS.items()
+            if tag_code in tags
+            for code in codes
+            if code in known and (code, tag_code) not in existing
+        ]
+        if missing:
+            RegionTagAssignment.objects.bulk_create(missing)
+            self.created[RegionTagAssignment] += len(missing)
+
+
+def _tagged_codes():
+    return {code for codes in DEMO_REGION_TAGS.values() for code in codes}
 
 
 def load_demo():

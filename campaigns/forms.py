@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Activity, ActivityKind
-from facilities.models import Facility
+from facilities.models import Facility, Region, RegionLevel, RegionTag
 
 from .models import Campaign, ParticipationStatus
 
@@ -78,3 +78,55 @@ class ParticipantFilterForm(forms.Form):
         required=False,
     )
     q = forms.CharField(label=_("Search"), required=False)
+
+
+class CoverageFilterForm(forms.Form):
+    """Query parameters of the coverage API and pages: ?level=&parent=&tag=."""
+
+    level = forms.ChoiceField(label=_("level"), choices=RegionLevel.choices, required=False)
+    parent = forms.RegexField(
+        label=_("parent region"),
+        regex=r"^\d{6}$",
+        required=False,
+        error_messages={"invalid": _("Give a six-digit region code such as 230000.")},
+    )
+    tag = forms.ModelChoiceField(
+        label=_("priority tag"),
+        queryset=RegionTag.objects.all(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": _("There is no priority tag with this code.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        code = cleaned.get("parent")
+        parent = Region.objects.filter(pk=code).first() if code else None
+        if code and parent is None:
+            self.add_error("parent", _("There is no region with this code."))
+            return cleaned
+        level = cleaned.get("level")
+        depth = {RegionLevel.PROVINCE: 0, RegionLevel.PREFECTURE: 1, RegionLevel.COUNTY: 2}
+        if parent is not None:
+            if not level:
+                level = (
+                    RegionLevel.PREFECTURE
+                    if parent.level == RegionLevel.PROVINCE
+                    else RegionLevel.COUNTY
+                )
+            if depth[level] <= depth[parent.level]:
+                self.add_error(
+                    "level", _("The level must be below the level of the parent region.")
+                )
+        cleaned["level"] = level or RegionLevel.PROVINCE
+        cleaned["parent_region"] = parent
+        return cleaned
+
+    def coverage_arguments(self):
+        tag = self.cleaned_data.get("tag")
+        parent = self.cleaned_data.get("parent_region")
+        return {
+            "level": self.cleaned_data["level"],
+            "parent": parent.code if parent else None,
+            "tag": tag.code if tag else None,
+        }

@@ -10,7 +10,7 @@ using the cache when it matters most.
 from django.db.models.signals import post_delete, post_save
 
 from events.models import Activity, CaravanTrip, TourStop
-from facilities.models import Facility
+from facilities.models import Facility, RegionTagAssignment
 from resources.models import DigitalResource, Kit, KitRequest
 
 from .models import Participation
@@ -47,6 +47,7 @@ RECEIVERS = [
     (Kit, _campaign_changed),
     (KitRequest, _kit_request_changed),
     (Facility, _facility_changed),
+    (RegionTagAssignment, _facility_changed),  # tags decide the coverage of a tag
 ]
 
 

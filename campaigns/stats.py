@@ -29,6 +29,8 @@ What each figure counts (all for the campaign):
   `activities_verified`: the verified ones; `audience_total`: the audience of the verified ones
   only, because the public only sees verified reports and an unverified head count is a claim.
   `activities_by_kind` counts reported and verified ones by kind (every kind a key).
+- `counties_reached` / `counties_total`: county-level divisions reached by the campaign, and
+  all of them (in the filtered provinces), as defined in campaigns/coverage.py.
 
 - `stops_open` (open now), `stops_held` (open or closed) and `stop_audience` (their stored
   attendance sums): tour stops of the campaign, by the stop's province; `trips_reported` and
@@ -88,6 +90,7 @@ from resources.models import (
     ResourceStatus,
 )
 
+from .coverage import county_counts
 from .models import Participation, ParticipationStatus
 
 # Never serve figures older than two minutes, whatever the setting says.
@@ -211,7 +214,7 @@ def get_campaign_stats(*, campaign, filters=None):
 
 
 def compute_campaign_stats(*, campaign, filters=None):
-    """Compute every figure with a fixed number of queries (ten), whatever the data size.
+    """Compute every figure with a fixed number of queries, whatever the data size.
 
     All of them read one snapshot of the data (see `one_snapshot`), so a download rolled up
     while they run is counted exactly once.
@@ -226,6 +229,7 @@ def compute_campaign_stats(*, campaign, filters=None):
         downloads = _download_figures(campaign, filters, provinces, resources)
         activities = _activity_figures(campaign, filters, provinces)
         field = _field_figures(campaign, filters)
+        counties_reached, counties_total = county_counts(campaign=campaign, filters=filters)
         names = dict(
             Region.objects.filter(level=RegionLevel.PROVINCE).values_list("code", "name").order_by()
         )
@@ -263,6 +267,8 @@ def compute_campaign_stats(*, campaign, filters=None):
         "kit_requests": kits["by_status"],
         "kits_units_shipped": kits["units_shipped"],
         "grassroots_facilities_reached": kits["reached"],
+        "counties_reached": counties_reached,
+        "counties_total": counties_total,
         "digital_resources_published": resources["published"],
         "downloads_total": downloads["total"],
         "downloads_by_province": named(downloads["by_province"]),
@@ -667,6 +673,11 @@ def _cache_key(campaign_id, filters):
         f"campaign-stats:{campaign_id}:{global_version}:{campaign_version}:"
         f"{filters.cache_fragment()}:{get_language()}"
     )
+
+
+def stats_cache_key(campaign_id, filters):
+    """The versioned cache key of figures of a campaign (coverage caches under it too)."""
+    return _cache_key(campaign_id, filters)
 
 
 def bump_stats_version(campaign_id=None):

@@ -43,6 +43,8 @@ from .serializers import (
 def with_related(queryset):
     """Everything a list of activities shows, in a constant number of queries."""
     return queryset.with_photos().prefetch_related(
+        "kits_used",
+        "resources_used",
         Prefetch(
             "flags_awarded",
             queryset=Participation.objects.filter(flag_awarded_at__isnull=False)

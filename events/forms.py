@@ -9,6 +9,7 @@ from facilities.forms import RegionPickerField
 from facilities.models import Facility, FacilityStatus, Region
 from facilities.roles import get_scope
 from facilities.services import facility_region
+from resources.models import DigitalResource, Kit, KitRequestStatus
 
 from .images import READABLE_FORMATS
 from .models import Activity, ActivityKind
@@ -57,13 +58,51 @@ class ActivityChangeForm(forms.Form):
     )
     audience_count = forms.IntegerField(label=capfirst(_("audience")), min_value=0, initial=0)
     description = _model_field("description", widget=forms.Textarea(attrs={"rows": 5}))
+    kits_used = forms.ModelMultipleChoiceField(
+        label=_("kits used"),
+        queryset=Kit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Kits your facility received and used in this activity."),
+    )
+    resources_used = forms.ModelMultipleChoiceField(
+        label=_("digital resources used"),
+        queryset=DigitalResource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Resources of the joint actions shown or handed out in this activity."),
+    )
+
+    def __init__(self, *args, user=None, facility_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if facility_ids is None:
+            facility_ids = get_scope(user).facility_ids if user is not None else ()
+        # Offer what the service accepts: kits the facilities received, resources the user
+        # may see (those of a campaign; the API takes any visible one).
+        self.fields["kits_used"].queryset = (
+            Kit.objects.filter(
+                requests__facility_id__in=list(facility_ids),
+                requests__status=KitRequestStatus.RECEIVED,
+            )
+            .distinct()
+            .order_by("code")
+        )
+        self.fields["resources_used"].queryset = (
+            DigitalResource.objects.visible_to(user)
+            .published()
+            .filter(campaign__isnull=False)
+            .order_by("title", "id")
+        )
 
     def clean_region(self):
         return facility_region(self.cleaned_data["region"])
 
     @classmethod
     def initial_from(cls, activity):
-        return {name: getattr(activity, name) for name in cls.base_fields}
+        initial = {name: getattr(activity, name) for name in cls.base_fields}
+        initial["kits_used"] = list(activity.kits_used.all())
+        initial["resources_used"] = list(activity.resources_used.all())
+        return initial
 
 
 class ActivityReportForm(ActivityChangeForm):
@@ -77,7 +116,7 @@ class ActivityReportForm(ActivityChangeForm):
     field_order = ["campaign", "facility"]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.public()
         self.fields["facility"].queryset = Facility.objects.filter(
             pk__in=get_scope(user).facility_ids, status=FacilityStatus.APPROVED

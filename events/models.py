@@ -101,6 +101,16 @@ class Activity(models.Model):
         default=ActivityStatus.REPORTED,
     )
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    # What the activity used, so the platform can say whom each kit and resource reached.
+    kits_used = models.ManyToManyField(
+        "resources.Kit", verbose_name=_("kits used"), blank=True, related_name="activities"
+    )
+    resources_used = models.ManyToManyField(
+        "resources.DigitalResource",
+        verbose_name=_("digital resources used"),
+        blank=True,
+        related_name="activities",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported by"),

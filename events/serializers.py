@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign
 from facilities.models import Facility, Region
-from resources.models import ExhibitionSet
+from resources.models import DigitalResource, ExhibitionSet, Kit
 
 from .models import Activity, ActivityPhoto, CaravanTrip, StopAttendance, TourStop
 
@@ -66,6 +66,8 @@ class ActivitySerializer(serializers.ModelSerializer):
     province = serializers.SerializerMethodField()
     photos = ActivityPhotoSerializer(many=True, read_only=True)
     flag_recipients = serializers.SerializerMethodField()
+    kits_used = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    resources_used = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Activity
@@ -92,6 +94,8 @@ class ActivitySerializer(serializers.ModelSerializer):
             "reviewed_at",
             "photos",
             "flag_recipients",
+            "kits_used",
+            "resources_used",
         ]
         read_only_fields = fields
 
@@ -123,6 +127,18 @@ class ActivityUpdateSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("Region code where it took place; defaults to the facility's region."),
     )
+    kits_used = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Kit.objects.all(),
+        required=False,
+        help_text=_("Ids of kits the facility received and used."),
+    )
+    resources_used = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=DigitalResource.objects.all(),
+        required=False,
+        help_text=_("Ids of digital resources used."),
+    )
 
     class Meta:
         model = Activity
@@ -135,6 +151,8 @@ class ActivityUpdateSerializer(serializers.ModelSerializer):
             "region",
             "audience_count",
             "description",
+            "kits_used",
+            "resources_used",
         ]
 
 

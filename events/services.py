@@ -21,6 +21,7 @@ from config.tasks import send_task_on_commit
 from facilities.models import FacilityStatus
 from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
+from resources.models import DigitalResource, KitRequest, KitRequestStatus
 
 from .images import clean_photo, render_thumbnail
 from .models import Activity, ActivityPhoto, ActivityStatus
@@ -35,7 +36,10 @@ EDITABLE_FIELDS = (
     "region",
     "audience_count",
     "description",
+    "kits_used",
+    "resources_used",
 )
+USED_FIELDS = ("kits_used", "resources_used")
 MAX_PHOTOS_PER_ACTIVITY = 30
 
 
@@ -44,6 +48,37 @@ def _validate(activity):
     if activity.ends_at and activity.starts_at and activity.ends_at < activity.starts_at:
         raise ValidationError({"ends_at": _("The end must not be before the start.")})
     activity.full_clean(exclude=["created_by", "reviewed_by"])
+
+
+def _check_used(*, by, facility, kits_used, resources_used):
+    """Kits must have been received by the facility; resources must be visible to the user."""
+    errors = {}
+    kits = list(kits_used or [])
+    received = set(
+        KitRequest.objects.filter(
+            facility=facility, status=KitRequestStatus.RECEIVED, kit__in=kits
+        ).values_list("kit_id", flat=True)
+    )
+    missing = [kit for kit in kits if kit.pk not in received]
+    if missing:
+        errors["kits_used"] = _("%(facility)s has not received these kits: %(kits)s.") % {
+            "facility": facility.name,
+            "kits": ", ".join(str(kit) for kit in missing),
+        }
+    resources = list(resources_used or [])
+    visible = set(
+        DigitalResource.objects.visible_to(by)
+        .filter(pk__in=[resource.pk for resource in resources])
+        .values_list("pk", flat=True)
+    )
+    hidden = [resource.pk for resource in resources if resource.pk not in visible]
+    if hidden:
+        errors["resources_used"] = _("There is no resource you may use with the id %(ids)s.") % {
+            "ids": ", ".join(str(pk) for pk in hidden)
+        }
+    if errors:
+        raise ValidationError(errors)
+    return kits, resources
 
 
 def _lock(activity):
@@ -92,10 +127,13 @@ def report_activity(
     region=None,
     audience_count=0,
     description="",
+    kits_used=(),
+    resources_used=(),
 ):
     """Record a new report in status `reported` for an approved facility the user works for.
 
-    The region defaults to the facility's; the campaign must be published (not a draft).
+    The region defaults to the facility's; the campaign must be published (not a draft). The
+    kits used must have been received by the facility, the resources visible to the user.
     """
     if not get_scope(by).belongs_to(facility.pk):
         raise ValidationError(
@@ -122,7 +160,12 @@ def report_activity(
         created_by=by,
     )
     _validate(activity)
+    kits, resources = _check_used(
+        by=by, facility=facility, kits_used=kits_used, resources_used=resources_used
+    )
     activity.save()
+    activity.kits_used.set(kits)
+    activity.resources_used.set(resources)
     return activity
 
 
@@ -139,6 +182,7 @@ def update_activity(*, activity, by, **changes):
     _check_staff(by, activity)
     if not activity.is_editable:
         raise InvalidTransition(_("A verified activity can no longer be changed."))
+    used = {name: changes.pop(name) for name in USED_FIELDS if name in changes}
     for name, value in changes.items():
         setattr(activity, name, value)
     if activity.region_id is None:
@@ -147,7 +191,18 @@ def update_activity(*, activity, by, **changes):
         activity.status = ActivityStatus.REPORTED
         activity.reject_reason = ""
     _validate(activity)
+    if used:
+        kits, resources = _check_used(
+            by=by,
+            facility=activity.facility,
+            kits_used=used.get("kits_used", activity.kits_used.all()),
+            resources_used=used.get("resources_used", activity.resources_used.all()),
+        )
     activity.save()
+    if "kits_used" in used:
+        activity.kits_used.set(kits)
+    if "resources_used" in used:
+        activity.resources_used.set(resources)
     return activity
 
 

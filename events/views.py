@@ -179,11 +179,12 @@ def edit(request, pk):
     if not activity.is_editable:
         messages.error(request, _("A verified activity can no longer be changed."))
         return redirect("events:detail", pk=activity.pk)
+    form_kwargs = {"user": request.user, "facility_ids": [activity.facility_id]}
     if _wants_region_refresh(request):
-        form = _refreshed_form(ActivityChangeForm, request)
+        form = _refreshed_form(ActivityChangeForm, request, **form_kwargs)
     else:
         form = ActivityChangeForm(
-            request.POST or None, initial=ActivityChangeForm.initial_from(activity)
+            request.POST or None, initial=ActivityChangeForm.initial_from(activity), **form_kwargs
         )
     if request.method == "POST" and form.is_bound and form.is_valid():
         try:

@@ -8,8 +8,15 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.errors import DomainError
 
 from . import services
-from .models import Facility, Membership, ProvincialCoordinator, Region
-from .resources import FacilityExportResource, FacilityImportResource
+from .models import (
+    Facility,
+    Membership,
+    ProvincialCoordinator,
+    Region,
+    RegionTag,
+    RegionTagAssignment,
+)
+from .resources import FacilityExportResource, FacilityImportResource, RegionTagImportResource
 from .roles import get_scope
 
 
@@ -134,3 +141,35 @@ class ProvincialCoordinatorAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "province__name"]
     list_select_related = ["user", "province"]
     autocomplete_fields = ["user", "province"]
+
+
+@admin.register(RegionTag)
+class RegionTagAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(RegionTagAssignment)
+class RegionTagAssignmentAdmin(ImportExportModelAdmin):
+    """Which regions carry which tag; imported from a spreadsheet of (region, tag) rows."""
+
+    list_display = ["region", "tag"]
+    list_filter = ["tag"]
+    search_fields = ["region__code", "region__name"]
+    list_select_related = ["region", "tag"]
+    raw_id_fields = ["region"]
+    formats = [CSV, XLSX]
+
+    def get_import_resource_classes(self, request):
+        return [RegionTagImportResource]
+
+    def get_export_resource_classes(self, request):
+        return [RegionTagImportResource]
+
+    def has_import_permission(self, request):
+        return get_scope(request.user).is_admin
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs

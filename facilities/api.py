@@ -55,7 +55,7 @@ def documented(ok, *codes):
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """The region tree (GB/T 2260); `?parent=<code>&page_size=500` lists all children at once."""
 
-    queryset = Region.objects.order_by("code")
+    queryset = Region.objects.prefetch_related("tags").order_by("code")
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     lookup_field = "code"

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import ParticipationStatus
 
-from .models import Facility, FacilityKind, FacilityStatus, Region, RegionLevel
+from .models import Facility, FacilityKind, FacilityStatus, Region, RegionLevel, RegionTag
 
 
 class RegionFilter(django_filters.FilterSet):
@@ -12,11 +12,18 @@ class RegionFilter(django_filters.FilterSet):
     parent = django_filters.CharFilter(
         label=_("parent code"), field_name="parent_id", help_text=_("children of this region")
     )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("priority tag"),
+        field_name="tags",
+        to_field_name="code",
+        queryset=RegionTag.objects.all(),
+        help_text=_("regions carrying this tag, e.g. border"),
+    )
     q = django_filters.CharFilter(label=_("search"), method="search")
 
     class Meta:
         model = Region
-        fields = ["level", "parent"]
+        fields = ["level", "parent", "tag"]
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))

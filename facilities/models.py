@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .roles import get_scope
@@ -249,3 +250,60 @@ class ProvincialCoordinator(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.province.name}"
+
+
+class RegionTag(models.Model):
+    """A priority label on regions (border, ethnic minority …); coverage targets these first."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9_]+$", _("Use lowercase letters, digits and underscores."))
+        ],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("regions"),
+        related_name="tags",
+        blank=True,
+        through="RegionTagAssignment",
+    )
+
+    class Meta:
+        verbose_name = _("priority tag")
+        verbose_name_plural = _("priority tags")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The name in the active language (Chinese unless English is active and known)."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class RegionTagAssignment(models.Model):
+    """One region carrying one tag; the rows the spreadsheet import of tags creates."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(
+        RegionTag, verbose_name=_("tag"), on_delete=models.CASCADE, related_name="assignments"
+    )
+
+    class Meta:
+        verbose_name = _("tagged region")
+        verbose_name_plural = _("tagged regions")
+        ordering = ["tag", "region"]
+        constraints = [models.UniqueConstraint(fields=["region", "tag"], name="region_tag_unique")]
+
+    def __str__(self):
+        return f"{self.region_id} – {self.tag_id}"

@@ -20,7 +20,15 @@ from config.spreadsheets import (
     export_dataset,
 )
 
-from .models import LEVEL_BY_REGION_LEVEL, Facility, FacilityKind, FacilityStatus, Region
+from .models import (
+    LEVEL_BY_REGION_LEVEL,
+    Facility,
+    FacilityKind,
+    FacilityStatus,
+    Region,
+    RegionTag,
+    RegionTagAssignment,
+)
 
 IMPORT_COLUMNS = (
     "name",
@@ -242,7 +250,94 @@ class FacilityImportResource(resources.ModelResource):
             raise ValidationError(errors)
 
 
-class FacilityExportResource(SafeExportResource):
+class TagWidget(widgets.Widget):
+    """A priority tag given by its code (`border`), looked up in memory."""
+
+    def __init__(self, tags_getter, **kwargs):
+        self.tags_getter = tags_getter
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        code = _text(value).lower()
+        if not code:
+            raise ValueError(_("The tag is missing."))
+        tag = self.tags_getter().get(code)
+        if tag is None:
+            raise ValueError(
+                _("Unknown tag “%(code)s”; create it first under priority tags.") % {"code": code}
+            )
+        return tag
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class RegionTagImportResource(resources.ModelResource):
+    """Rows of (region, tag): the region by code (or name path), the tag by code.
+
+    A row that is already in the database is skipped; all rows or none are written, and the
+    dry run lists every bad row with its reason.
+    """
+
+    region = fields.Field(attribute="region", column_name="region")
+    tag = fields.Field(attribute="tag", column_name="tag")
+
+    class Meta:
+        model = RegionTagAssignment
+        fields = ("region", "tag")
+        import_order = ("region", "tag")
+        import_id_fields = ("region", "tag")
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._regions = None
+        self._tags = None
+        self.fields["region"].widget = RegionWidget(self._region_lookup)
+        self.fields["tag"].widget = TagWidget(self._tag_lookup)
+
+    def _region_lookup(self):
+        if self._regions is None:
+            self._regions = RegionLookup()
+        return self._regions
+
+    def _tag_lookup(self):
+        if self._tags is None:
+            self._tags = {tag.code: tag for tag in RegionTag.objects.all()}
+        return self._tags
+
+    def before_import(self, dataset, **kwargs):
+        # Existing pairs in memory: no query per row to find them.
+        self._existing = {
+            (assignment.region_id, assignment.tag_id): assignment
+            for assignment in RegionTagAssignment.objects.all()
+        }
+
+    def get_instance(self, instance_loader, row):
+        try:
+            region = self.fields["region"].clean(row)
+            tag = self.fields["tag"].clean(row)
+        except ValueError:
+            return None  # reported by import_instance, which cleans the row again
+        return self._existing.get((region.code, tag.pk))
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Region and tag come from the in-memory lookups; a pair twice in the file is the
+        # same row, not an error.
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        key = (instance.region_id, instance.tag_id)
+        if key in self._existing:
+            return  # the same pair appeared earlier in this file
+        super().save_instance(instance, is_create, row, **kwargs)
+        self._existing[key] = instance
+
+
+class FacilityExportResource(resources.ModelResource):
     kind_label = fields.Field(column_name="kind_label")
     status_label = fields.Field(column_name="status_label")
     region = fields.Field(column_name="region")

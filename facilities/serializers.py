@@ -7,10 +7,13 @@ from .roles import get_scope
 
 class RegionSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True, read_only=True)
+    tags = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code", help_text=_("priority tag codes")
+    )
 
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "parent", "is_grouping"]
+        fields = ["code", "name", "level", "parent", "is_grouping", "tags"]
         read_only_fields = fields
 
 

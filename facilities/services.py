@@ -445,3 +445,23 @@ def import_facilities(*, dataset, by, dry_run):
         rollback_on_validation_errors=True,
         user=by,
     )
+
+
+def import_region_tags(*, dataset, by, dry_run):
+    """Tag regions from a tablib dataset of (region, tag) rows; all rows or none.
+
+    Rows already in the database are skipped; a bad row (unknown region or tag) is reported with
+    its row number and nothing is written. A dry run never writes anything.
+    """
+    from .resources import RegionTagImportResource
+
+    if not get_scope(by).is_admin:
+        raise NotAllowed(_("Only national administrators import priority tags."))
+    return RegionTagImportResource().import_data(
+        dataset,
+        dry_run=dry_run,
+        raise_errors=False,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        user=by,
+    )

@@ -255,3 +255,22 @@ def test_the_demo_tours_two_heilongjiang_sets_and_a_caravan(demo):
     assert trips.filter(status=CaravanTripStatus.REPORTED).count() >= 2
     assert trips.filter(status=CaravanTripStatus.PLANNED).count() == 1
     assert TourStop.objects.filter(status=TourStopStatus.OPEN).count() == 2
+
+
+def test_the_demo_tags_the_border_counties_along_the_amur(demo):
+    from facilities.models import RegionTagAssignment
+
+    border = set(
+        RegionTagAssignment.objects.filter(tag__code="border").values_list(
+            "region__name", flat=True
+        )
+    )
+    assert {"漠河市", "塔河县", "呼玛县", "爱辉区", "逊克县", "孙吴县", "嘉荫县"} <= border
+    assert {"萝北县", "绥滨县", "同江市", "抚远市"} <= border
+    tagged = RegionTagAssignment.objects.values_list("tag__code", flat=True).distinct()
+    assert set(tagged) == {
+        "border",
+        "ethnic_minority",
+        "old_revolutionary_base",
+        "rural_revitalization_priority",
+    }

@@ -75,6 +75,10 @@ class CampaignStatsSerializer(serializers.Serializer):
     grassroots_facilities_reached = serializers.IntegerField(
         help_text="County-level facilities with at least one received kit of the campaign."
     )
+    counties_reached = serializers.IntegerField(
+        help_text="County-level divisions reached by a received kit or a verified activity."
+    )
+    counties_total = serializers.IntegerField(help_text="County-level divisions in the scope.")
     digital_resources_published = serializers.IntegerField()
     downloads_total = serializers.IntegerField()
     downloads_by_province = ProvinceCountSerializer(many=True)

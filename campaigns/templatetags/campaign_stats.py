@@ -4,6 +4,7 @@ from django import template
 
 from facilities.roles import get_scope
 
+from ..impact import kit_impact, resource_impact
 from ..stats import get_campaign_stats
 
 register = template.Library()
@@ -21,3 +22,15 @@ def campaign_stats(campaign):
 def can_see_dashboard(user):
     """National administrators and provincial coordinators read the dashboard."""
     return get_scope(user).is_reviewer
+
+
+@register.simple_tag
+def impact_of_kit(kit):
+    """{activities, audience, provinces, counties …} reached by the kit's verified uses."""
+    return kit_impact(kit)
+
+
+@register.simple_tag
+def impact_of_resource(resource):
+    """The same for a digital resource."""
+    return resource_impact(resource)

@@ -2,6 +2,8 @@
 
 from django import template
 
+from resources.models import DigitalResource
+
 from ..models import Activity
 
 register = template.Library()
@@ -33,3 +35,13 @@ def show_latest_activities(context, campaign, n=6):
         "campaign": campaign,
         "request": context.get("request"),
     }
+
+
+@register.simple_tag(takes_context=True)
+def resources_used_visible(context, activity):
+    """The digital resources an activity used that the reader may see."""
+    request = context.get("request")
+    user = request.user if request is not None else None
+    return list(
+        DigitalResource.objects.visible_to(user).filter(activities=activity).order_by("title", "id")
+    )

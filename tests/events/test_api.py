@@ -374,8 +374,9 @@ def make_verified_activities(world, count, photos_per_activity=3):
 def test_the_list_runs_a_constant_number_of_queries(world, count, django_assert_max_num_queries):
     make_verified_activities(world, count)
     client = client_for(world.staff)
-    # count, page, photos, flag recipients + the user's scope (memberships, coordinator roles)
-    with django_assert_max_num_queries(6):
+    # count, page, photos, flag recipients, kits and resources used + the user's scope
+    # (memberships, coordinator roles)
+    with django_assert_max_num_queries(8):
         response = client.get(LIST, {"page_size": 500})
     assert response.json()["count"] == count
     assert all(len(item["photos"]) == 3 for item in response.json()["results"])

@@ -56,6 +56,7 @@ def test_regions_filter_by_level_and_parent(counties, api_client):
         "level": "prefecture",
         "parent": "230000",
         "is_grouping": False,
+        "tags": [],
     }
     response = api_client.get("/api/v1/regions/?parent=230200&level=county")
     assert [row["code"] for row in response.json()["results"]] == [
