@@ -11,19 +11,19 @@ sources plus two (tree, tags), whatever the number of provinces, counties or rec
 
 A county is reached when a reaching source has a row for it: a kit of the campaign was received
 by a facility of that county, or a verified activity of the campaign took place there (and,
-once the field-work models exist, a held tour stop or a reported caravan trip). Downloads are
+a tour stop was held there (open or closed), or a reported caravan trip went there). Downloads are
 shown per region but never reach a county: a download says nothing about anyone going there.
 Rows of a region above county level (a prefecture-level facility's kits) count in that
 region's figures but reach no county. Grouping rows (`is_grouping`, e.g. 110100 市辖区) are
 never counties; a county is a `county`-level row.
 
-Adding a source (the tour stops and caravan trips of `events`): write a function
-`(campaign, filters) -> iterable of {region_id, count, audience, last}` and append a `Source` to
-SOURCES naming the response field it fills (`stops`, `trips`); nothing else changes.
+Adding a source: write a function `(campaign, filters) -> iterable of {region_id, count,
+audience, last}` and append a `Source` to SOURCES naming the response field it fills; nothing
+else changes.
 
 Figures per region: `facilities` (approved participants located there), `kits_received`
 (received kit requests), `activities` (verified ones), `audience` (of the reaching sources),
-`downloads`, `stops` and `trips` (0 until their sources exist), `last_reached_on` (the latest
+`downloads`, `stops` (held ones) and `trips` (reported ones), `last_reached_on` (the latest
 day a county of the region was reached) and `tags` (the region's own tags).
 
 With a priority tag, only the counties carrying it (on themselves or on a prefecture or
@@ -38,9 +38,17 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
-from events.models import Activity, ActivityStatus
+from events.models import (
+    Activity,
+    ActivityStatus,
+    CaravanTrip,
+    CaravanTripStatus,
+    TourStop,
+    TourStopStatus,
+)
 from facilities.models import Region, RegionLevel, RegionTagAssignment
 from resources.models import DownloadEvent, KitRequest, KitRequestStatus
 
@@ -92,6 +100,43 @@ def verified_activities(campaign, filters):
         )
         .values("region_id")
         .annotate(count=Count("id"), audience=Sum("audience_count"), last=Max("starts_at"))
+        .order_by()
+    )
+
+
+def held_stops(campaign, filters):
+    """Open or closed tour stops of the campaign, by their county; the audience is the stored
+    sum of their attendance, and an open stop reaches its county up to today."""
+    today = timezone.localdate()
+    return (
+        TourStop.objects.filter(
+            region_in_provinces(filters, "region__code"),
+            Q(ends_on__gte=filters.date_from) if filters.date_from else Q(),
+            Q(starts_on__lte=filters.date_to) if filters.date_to else Q(),
+            campaign=campaign,
+            status__in=(TourStopStatus.OPEN, TourStopStatus.CLOSED),
+        )
+        .values("region_id")
+        .annotate(
+            count=Count("id"),
+            audience=Sum("audience_total"),
+            last=Max(Least("ends_on", Value(today))),
+        )
+        .order_by()
+    )
+
+
+def reported_trips(campaign, filters):
+    """Reported caravan trips of the campaign, by the county they went to."""
+    return (
+        CaravanTrip.objects.filter(
+            region_in_provinces(filters, "region__code"),
+            filters.on_days("starts_on"),
+            campaign=campaign,
+            status=CaravanTripStatus.REPORTED,
+        )
+        .values("region_id")
+        .annotate(count=Count("id"), audience=Sum("audience_total"), last=Max("ends_on"))
         .order_by()
     )
 
@@ -148,6 +193,8 @@ class Source:
 
 
 SOURCES = (
+    Source("stops", held_stops, reaches=True),
+    Source("trips", reported_trips, reaches=True),
     Source("kits_received", received_kits, reaches=True),
     Source("activities", verified_activities, reaches=True),
     Source("downloads", resource_downloads, reaches=False),

@@ -85,10 +85,12 @@ class ImpactRowSerializer(serializers.Serializer):
 class ImpactSerializer(serializers.Serializer):
     kits = ImpactRowSerializer(many=True)
     resources = ImpactRowSerializer(many=True)
+    exhibition_sets = ImpactRowSerializer(many=True)
 
 
 class CampaignImpactView(APIView):
-    """Per kit and per digital resource: activities, audience, provinces and counties reached."""
+    """Per kit, digital resource and exhibition set: activities, stops, audience, provinces and
+    counties reached."""
 
     permission_classes = [AllowAny]
 

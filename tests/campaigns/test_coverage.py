@@ -187,7 +187,7 @@ def test_the_query_count_does_not_grow_with_the_provinces(
     build_provinces(campaign, provinces)
     url = f"/api/v1/campaigns/{campaign.slug}/coverage/"
     # campaign, tag check skipped (no tag), tree, tags, then one query per source (4)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         body = api_client.get(url, {"level": "county"}).json()
     assert body["summary"] == {
         "counties": 2 * provinces,
@@ -202,7 +202,7 @@ def test_the_query_count_does_not_grow_with_the_provinces(
 def test_coverage_object_serves_several_levels_from_one_computation(
     data, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         coverage = Coverage(campaign=data.campaign)
         coverage.rows(level="province")
         coverage.rows(level="county", parent="230000")
@@ -221,3 +221,61 @@ def test_the_cached_answer_follows_new_activities_and_tags(data, api_client):
     assert after["231124"]["counties_reached"] == 1
     assert after["231124"]["last_reached_on"] == "2022-09-20"
     assert after["231124"]["tags"] == ["ethnic_minority"]
+
+
+def test_held_stops_and_reported_trips_reach_their_counties(data):
+    from events.models import CaravanTrip, CaravanTripStatus, TourStop, TourStopStatus
+    from facilities.models import FacilityKind
+    from resources.models import ExhibitionSet
+
+    museum = factories.FacilityFactory(region=data.aihui)
+    caravan = factories.FacilityFactory(region=data.aihui, kind=FacilityKind.CARAVAN)
+    exhibition_set = ExhibitionSet.objects.create(
+        code="HLJ-T", name="巡展", operator=museum, campaign=data.campaign
+    )
+
+    def stop(county, status, starts, ends, audience=0):
+        return TourStop.objects.create(
+            exhibition_set=exhibition_set,
+            campaign=data.campaign,
+            region=county,
+            province=data.hlj,
+            venue="体育馆",
+            starts_on=datetime.date(2022, 9, starts),
+            ends_on=datetime.date(2022, 9, ends),
+            status=status,
+            audience_total=audience,
+        )
+
+    def trip(county, status, day, audience=0):
+        return CaravanTrip.objects.create(
+            facility=caravan,
+            campaign=data.campaign,
+            region=county,
+            province=data.hlj,
+            destination="学校",
+            starts_on=datetime.date(2022, 9, day),
+            ends_on=datetime.date(2022, 9, day + 1),
+            status=status,
+            distance_km=120,
+            audience_total=audience,
+        )
+
+    before = campaign_coverage(campaign=data.campaign)["summary"]["counties_reached"]
+    # Neither a planned stop nor an approved (unreported) trip reaches a county.
+    stop(data.daoli, TourStopStatus.PLANNED, 1, 20)
+    trip(data.sunwu, CaravanTripStatus.APPROVED, 3)
+    assert campaign_coverage(campaign=data.campaign)["summary"]["counties_reached"] == before
+
+    stop(data.daoli, TourStopStatus.CLOSED, 21, 28, audience=4000)
+    trip(data.sunwu, CaravanTripStatus.REPORTED, 10, audience=300)
+    counties = by_code(campaign_coverage(campaign=data.campaign, level="county", parent="230000"))
+    daoli, sunwu = counties["230102"], counties["231124"]
+    assert (daoli["stops"], daoli["counties_reached"], daoli["audience"]) == (1, 1, 4000)
+    assert daoli["last_reached_on"] == datetime.date(2022, 9, 28)
+    assert (sunwu["trips"], sunwu["counties_reached"], sunwu["audience"]) == (1, 1, 300)
+    assert sunwu["last_reached_on"] == datetime.date(2022, 9, 11)
+    summary = campaign_coverage(campaign=data.campaign)["summary"]
+    assert summary["counties_reached"] == before + 2
+    stats = compute_campaign_stats(campaign=data.campaign)
+    assert stats["counties_reached"] == before + 2

@@ -171,8 +171,8 @@ def used(cast):
 def test_the_impact_api_counts_verified_uses_per_kit_and_resource(used, django_assert_num_queries):
     client = APIClient()
     url = f"/api/v1/campaigns/{used.campaign.slug}/impact/"
-    # campaign, kit uses, resource uses, kits, resources
-    with django_assert_num_queries(5):
+    # campaign, kit uses, set stops, resource uses, kits, resources, sets
+    with django_assert_num_queries(7):
         body = client.get(url).json()
     kits = {row["id"]: row for row in body["kits"]}
     assert kits[used.kit_a.pk] == {
@@ -209,3 +209,43 @@ def test_the_kit_and_resource_pages_say_whom_they_reached(used, client):
         reverse("kits:kit-detail", args=[used.kit_b.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "No verified activity has reported using it yet." in page
+
+
+def test_an_exhibition_set_reaches_people_through_its_held_stops(cast):
+    from events.models import TourStop, TourStopStatus
+    from resources.models import ExhibitionSet
+
+    exhibition_set = ExhibitionSet.objects.create(
+        code="HLJ-I", name="流动科技馆", operator=cast.facility, campaign=cast.campaign
+    )
+    idle = ExhibitionSet.objects.create(
+        code="HLJ-J", name="备用展", operator=cast.facility, campaign=cast.campaign
+    )
+    for month, county, status, audience in [
+        (7, cast.county, TourStopStatus.CLOSED, 5000),
+        (9, cast.other_county, TourStopStatus.OPEN, 1200),
+        (11, cast.beijing_county, TourStopStatus.PLANNED, 0),  # not held: reaches nobody
+    ]:
+        TourStop.objects.create(
+            exhibition_set=exhibition_set,
+            campaign=cast.campaign,
+            region=county,
+            province_id=county.code[:2] + "0000",
+            venue="体育馆",
+            starts_on=datetime.date(2022, month, 1),
+            ends_on=datetime.date(2022, month, 30),
+            status=status,
+            audience_total=audience,
+        )
+    body = APIClient().get(f"/api/v1/campaigns/{cast.campaign.slug}/impact/").json()
+    sets = {row["id"]: row for row in body["exhibition_sets"]}
+    assert sets[exhibition_set.pk] == {
+        "id": exhibition_set.pk,
+        "name": "流动科技馆",
+        "activities": 0,
+        "stops": 2,
+        "audience": 6200,
+        "provinces": 1,
+        "counties": 2,
+    }
+    assert sets[idle.pk]["stops"] == 0
