@@ -7,6 +7,7 @@ from facilities.models import Facility
 from facilities.roles import get_scope
 
 from .models import Kit, KitRequest, KitRequestTransition
+from .services.allotments import is_overdue
 
 
 class KitSerializer(serializers.ModelSerializer):
@@ -50,6 +51,7 @@ class KitRequestSerializer(serializers.ModelSerializer):
     kit_code = serializers.CharField(source="kit.code", read_only=True)
     kit_name = serializers.CharField(source="kit.name", read_only=True)
     facility_name = serializers.CharField(source="facility.name", read_only=True)
+    overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = KitRequest
@@ -72,10 +74,18 @@ class KitRequestSerializer(serializers.ModelSerializer):
             "carrier",
             "tracking_number",
             "reject_reason",
+            "quantity_received",
+            "condition",
+            "overdue",
+            "allotment",
         ]
         read_only_fields = [
             f for f in fields if f not in ("kit", "facility", "quantity", "purpose")
         ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, kit_request):
+        return is_overdue(kit_request)
 
 
 class KitRequestDetailSerializer(KitRequestSerializer):

@@ -1,8 +1,8 @@
 """REST API of the resources app, one module per topic."""
 
-from . import digital, distributions, kits
+from . import allotments, digital, distributions, kits
 
 
 def register(router):
-    for module in (kits, digital, distributions):
+    for module in (kits, allotments, digital, distributions):
         module.register(router)
