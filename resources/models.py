@@ -574,6 +574,9 @@ class Distribution(models.Model):
     targets = models.JSONField(_("eligible facilities, in order"), default=list, blank=True)
     cursor = models.PositiveIntegerField(_("next target"), default=0)
     reserved = models.PositiveIntegerField(_("units reserved"), default=0)
+    # Part of `reserved` taken from provincial allotments, frozen at prepare:
+    # {province code: {"allotment": id, "units": still reserved}}.
+    allotment_plan = models.JSONField(_("units reserved per allotment"), default=dict, blank=True)
     total = models.PositiveIntegerField(_("targets"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     allocated = models.PositiveIntegerField(_("allocated"), default=0)
