@@ -68,6 +68,9 @@ SUMMARY_FIGURES = [
     ("facilities_participating", gettext_lazy("Participating units")),
     ("flags_awarded", gettext_lazy("Flags awarded")),
     ("kits_units_shipped", gettext_lazy("Kit units shipped")),
+    ("units_received", gettext_lazy("Kit units received")),
+    ("shipments_overdue", gettext_lazy("Shipments overdue for receipt")),
+    ("discrepancies_open", gettext_lazy("Open receipt discrepancies")),
     ("digital_resources_published", gettext_lazy("Digital resources published")),
     ("downloads_total", gettext_lazy("Resource downloads")),
     ("activities_reported", gettext_lazy("Activities reported")),
@@ -77,6 +80,9 @@ SUMMARY_FIGURES = [
 DASHBOARD_EXTRAS = {
     "flags_awarded",
     "kits_units_shipped",
+    "units_received",
+    "shipments_overdue",
+    "discrepancies_open",
     "digital_resources_published",
     "activities_verified",
 }
