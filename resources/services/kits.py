@@ -262,7 +262,7 @@ def allotment_source(*, kit_id, province_id, by):
     With no allotment for the province, only national administrators (or the platform) may
     take units, from the kit's unallotted stock; a coordinator is refused (409).
     """
-    allotment = Allotment.objects.filter(kit_id=kit_id, province_id=province_id).first()
+    allotment = Allotment.objects.filter(kit_id=kit_id, province_id=province_id).order_by().first()
     if allotment is None and by is not None and not get_scope(by).is_admin:
         raise DomainError(
             _(

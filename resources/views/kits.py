@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -179,9 +179,10 @@ def request_detail(request, pk):
         "receive": services.can_receive(user, kit_request) and status == S.SHIPPED,
         "cancel": services.can_cancel(user, kit_request) and status in (S.SUBMITTED, S.APPROVED),
     }
+    # Its own discrepancy first; else the one it is the replacement for.
     discrepancy = (
         Discrepancy.objects.filter(Q(kit_request=kit_request) | Q(replacement=kit_request))
-        .order_by("pk")
+        .order_by(Case(When(kit_request=kit_request, then=0), default=1), "pk")
         .first()
     )
     return render(
