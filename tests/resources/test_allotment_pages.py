@@ -138,3 +138,19 @@ def test_admin_changelists_do_not_grow_with_rows(
     add_rows(10)
     with django_assert_max_num_queries(len(small)):
         assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_an_overdue_shipment_is_flagged_in_my_requests(client, world, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    settings.KIT_RECEIPT_CHASE_DAYS = 14
+    late = factories.KitRequestFactory(kit=world.kit, facility=world.facility_a, status="shipped")
+    KitRequest.objects.filter(pk=late.pk).update(
+        shipped_at=timezone.now() - datetime.timedelta(days=15)
+    )
+    page = as_user(client, world.staff_a).get(reverse("kits:my-requests"))
+    assert page.content.decode().count('data-overdue="true"') == 1
+    detail = client.get(reverse("kits:request-detail", args=[late.pk]))
+    assert detail.context["overdue"] is True
