@@ -36,6 +36,7 @@ from ..models import (
     KitRequestStatus,
 )
 from .kits import (
+    _notify_facility,
     allotment_source,
     record_stock_history,
     record_transition,
@@ -257,6 +258,7 @@ def resolve_discrepancy(*, discrepancy, resolution, by, note=""):
             by=by,
             reason=_("Replacement #%(id)d approved") % {"id": replacement.pk},
         )
+        _notify_facility(replacement, "kit_approved")
         locked.replacement = replacement
     elif resolution == DiscrepancyResolution.WRITTEN_OFF:
         write_off_stock(kit_id=original.kit_id, allotment_id=original.allotment_id, quantity=units)
