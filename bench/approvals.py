@@ -6,8 +6,11 @@ submitted requests one after the other through resources.services.kits.approve_r
 commit). Twice: all requests on one kit, so that every approval competes for that kit's
 stock row (the worst case), then on a kit per client (no shared row). The baseline is the
 same number of plain single-row UPDATEs of the status column of other requests, by as many
-processes at once. Afterwards the stock must add up on every kit: available = total minus
-the approved quantities, never below zero, one timeline entry per approval."""
+processes at once. A third set runs all requests on one kit whose stock is allotted to the
+facilities' province, so each approval also takes from the allotment row (two conditional
+UPDATEs instead of one); its ratio against the first set is the cost of allotments.
+Afterwards the stock must add up on every kit: available = total minus the approved
+quantities, never below zero, the allotment used exactly, one timeline entry per approval."""
 
 import random
 
@@ -30,6 +33,8 @@ FACILITIES = 200
 BASELINE = "baseline"
 SHARED = "one kit"
 SPREAD = "a kit each"
+ALLOTTED = "one kit, allotted"
+SETS = (SHARED, SPREAD, ALLOTTED)
 
 
 def run(scale=None):
@@ -42,14 +47,14 @@ def run(scale=None):
         warm_up(work["parent"])
         baseline = run_clients(prepare_update, plain_update, work["baseline"])
         timings = {}
-        for name in (SHARED, SPREAD):
+        for name in SETS:
             seconds, cpu, counts = timings[name] = run_clients(
                 prepare_approval, approve, work[name]
             )
             assert sum(counts) == total, (name, sum(counts), total)
         queued = queued_tasks(queue)
     # With the untimed warm-ups: one per client and set, two in this process.
-    approved = 2 * (total + CLIENTS) + 2
+    approved = len(SETS) * (total + CLIENTS) + 2
     check_stock(kits, approved=approved)
     assert queued == approved, f"{queued} notifications queued for {approved} approvals"
     print(
@@ -57,7 +62,13 @@ def run(scale=None):
         f"UPDATEs in {baseline[0]:.2f} s; stock consistent after {approved:,} approvals, "
         f"{queued:,} notifications queued"
     )
-    for name in (SHARED, SPREAD):
+    report(
+        f"kit-request approvals with allotments against without, {CLIENTS} clients, one kit",
+        total / timings[ALLOTTED][0],
+        total / timings[SHARED][0],
+        "per s",
+    )
+    for name in SETS:
         seconds, cpu, _counts = timings[name]
         report(
             f"kit-request approvals, {CLIENTS} clients, {name}",
@@ -84,7 +95,7 @@ def build_data(count):
     from django.contrib.auth.hashers import make_password
 
     from facilities.models import Facility, Membership, MembershipRole
-    from resources.models import Kit, KitRequest
+    from resources.models import Allotment, Kit, KitRequest
 
     rng = random.Random(20220826)
     province, county = county_of_heihe()
@@ -117,8 +128,9 @@ def build_data(count):
         is_superuser=True,
     )
     shared = Kit(code="BENCH-SHARED", name="健康主题展板")
+    allotted = Kit(code="BENCH-ALLOTTED", name="机器人科普套装")
     own = [Kit(code=f"BENCH-{c:02d}", name=f"实验箱 {c}") for c in range(CLIENTS)]
-    kits = Kit.objects.bulk_create([shared, *own])
+    kits = Kit.objects.bulk_create([shared, allotted, *own])
 
     def requests(purpose, kit, count):
         rows = KitRequest.objects.bulk_create(
@@ -145,10 +157,17 @@ def build_data(count):
         "baseline": per_client(BASELINE, lambda client: shared),
         SHARED: per_client(SHARED, lambda client: shared),
         SPREAD: per_client(SPREAD, lambda client: own[client]),
+        ALLOTTED: per_client(ALLOTTED, lambda client: allotted),
     }
     for kit in kits:
         demand = approvable(kit.pk).aggregate(total=Sum("quantity"))["total"]
         Kit.objects.filter(pk=kit.pk).update(quantity_total=demand, quantity_available=demand)
+    # The whole stock of that kit is the province's allotment: every approval takes from it.
+    demand = approvable(allotted.pk).aggregate(total=Sum("quantity"))["total"]
+    Allotment.objects.create(kit=allotted, province=province, quantity=demand)
+    Kit.objects.filter(pk=allotted.pk).update(
+        quantity_allotted=demand, quantity_allotted_left=demand
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return kits, work
@@ -210,9 +229,14 @@ def plain_update(state):
 
 def check_stock(kits, *, approved):
     """Per kit: available = total - approved quantities, within [0, total]; all recorded."""
-    from resources.models import Kit, KitRequestTransition
+    from resources.models import Allotment, Kit, KitRequestTransition
 
+    for allotment in Allotment.objects.filter(kit__in=kits):
+        held = approvable(allotment.kit_id).filter(status="approved", allotment=allotment)
+        used = held.aggregate(total=Sum("quantity"))["total"] or 0
+        assert allotment.used == allotment.quantity == used, (allotment.used, used)
     for kit in Kit.objects.filter(pk__in=[kit.pk for kit in kits]):
+        assert kit.quantity_allotted_left == 0, kit.code
         held = approvable(kit.pk).filter(status="approved")
         held_quantity = held.aggregate(total=Sum("quantity"))["total"] or 0
         assert 0 <= kit.quantity_available <= kit.quantity_total, kit
@@ -224,6 +248,6 @@ def check_stock(kits, *, approved):
         )
         assert kit.quantity_available == 0, kit.code  # the stock covered the demand exactly
     transitions = KitRequestTransition.objects.filter(
-        to_status="approved", kit_request__purpose__in=[SHARED, SPREAD]
+        to_status="approved", kit_request__purpose__in=list(SETS)
     ).count()
     assert transitions == approved, (transitions, approved)

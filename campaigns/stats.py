@@ -16,7 +16,13 @@ What each figure counts (all for the campaign):
   is a key, zeros included.
 - `kits_units_shipped`: sum of `quantity` of those requests that are shipped or received.
 - `grassroots_facilities_reached`: county-level facilities (`Facility.level == county`) with at
-  least one received request for a kit of the campaign — the headline coverage figure.
+  least one received request for a kit of the campaign of which at least one unit arrived —
+  the headline coverage figure.
+- `units_received`: sum of `quantity_received` of the received requests (what arrived, not
+  what was shipped); `discrepancies_open`: received requests whose discrepancy is still open;
+  `shipments_overdue`: shipped requests not received `KIT_RECEIPT_CHASE_DAYS` after shipping
+  (as of now, whatever the date filters). `allotments_by_province` (list of `{province, name,
+  quantity, used}`): the provinces' allotments of the campaign's kits and what they used.
 - `digital_resources_published`: published digital resources of the campaign.
 - `downloads_total`, `downloads_by_province` (list of `{province, name, count}`; `province` is
   null for downloads whose province is unknown, e.g. anonymous ones) and `downloads_by_day`
@@ -82,13 +88,16 @@ from events.models import (
 )
 from facilities.models import Facility, FacilityKind, FacilityLevel, Region, RegionLevel
 from resources.models import (
+    Allotment,
     DigitalResource,
+    DiscrepancyStatus,
     DownloadDaily,
     DownloadEvent,
     KitRequest,
     KitRequestStatus,
     ResourceStatus,
 )
+from resources.services.allotments import overdue_condition
 
 from .coverage import county_counts
 from .models import Participation, ParticipationStatus
@@ -225,6 +234,7 @@ def compute_campaign_stats(*, campaign, filters=None):
     with one_snapshot():
         participation = _participation_figures(campaign, filters, provinces)
         kits = _kit_figures(campaign, filters, provinces)
+        allotments = _allotment_figures(campaign, filters)
         resources = _resource_figures(campaign, filters)
         downloads = _download_figures(campaign, filters, provinces, resources)
         activities = _activity_figures(campaign, filters, provinces)
@@ -269,6 +279,12 @@ def compute_campaign_stats(*, campaign, filters=None):
         "grassroots_facilities_reached": kits["reached"],
         "counties_reached": counties_reached,
         "counties_total": counties_total,
+        "units_received": kits["units_received"],
+        "discrepancies_open": kits["discrepancies_open"],
+        "shipments_overdue": kits["overdue"],
+        "allotments_by_province": [
+            {**row, "name": provinces.name(row["province"], names)} for row in allotments
+        ],
         "digital_resources_published": resources["published"],
         "downloads_total": downloads["total"],
         "downloads_by_province": named(downloads["by_province"]),
@@ -374,8 +390,10 @@ def _participation_figures(campaign, filters, provinces):
 def _kit_figures(campaign, filters, provinces):
     created = filters.during("created_at")
     shipped = Q(status__in=SHIPPED_STATUSES) & filters.during("shipped_at")
-    reached = Q(status=KitRequestStatus.RECEIVED, facility__level=FacilityLevel.COUNTY)
-    reached &= filters.during("received_at")
+    received = Q(status=KitRequestStatus.RECEIVED) & filters.during("received_at")
+    # A receipt recorded without a quantity (before receipts had one) means all of it arrived.
+    arrived = Q(quantity_received__gt=0) | Q(quantity_received__isnull=True)
+    reached = received & arrived & Q(facility__level=FacilityLevel.COUNTY)
     queryset = KitRequest.objects.filter(
         filters.in_provinces("facility__province_id"), kit__campaign=campaign
     )
@@ -388,19 +406,47 @@ def _kit_figures(campaign, filters, provinces):
             units=Sum("quantity", filter=shipped),
             # A facility lies in one province, so per-province distinct counts add up exactly.
             reached=Count("facility_id", distinct=True, filter=reached),
+            received=Sum(Coalesce("quantity_received", "quantity"), filter=received),
+            # One discrepancy per request at most: the join never repeats a request.
+            open=Count("discrepancy", filter=Q(discrepancy__status=DiscrepancyStatus.OPEN)),
+            overdue=Count("id", filter=overdue_condition()),
         )
         .order_by()
     )
     by_status = dict.fromkeys(KitRequestStatus.values, 0)
-    units_shipped = reached_total = 0
+    units_shipped = reached_total = units_received = discrepancies_open = overdue = 0
     for row in rows:
         by_status[row["status"]] = by_status.get(row["status"], 0) + row["requests"]
         units_shipped += row["units"] or 0
         reached_total += row["reached"]
+        units_received += row["received"] or 0
+        discrepancies_open += row["open"]
+        overdue += row["overdue"]
         provinces.add(row["province"], "kit_requests", row["requests"])
         provinces.add(row["province"], "kits_units_shipped", row["units"])
         provinces.add(row["province"], "grassroots_facilities_reached", row["reached"])
-    return {"by_status": by_status, "units_shipped": units_shipped, "reached": reached_total}
+    return {
+        "by_status": by_status,
+        "units_shipped": units_shipped,
+        "reached": reached_total,
+        "units_received": units_received,
+        "discrepancies_open": discrepancies_open,
+        "overdue": overdue,
+    }
+
+
+def _allotment_figures(campaign, filters):
+    """Allotted and used units of the campaign's kits per province (one query)."""
+    rows = (
+        Allotment.objects.filter(filters.in_provinces("province_id"), kit__campaign=campaign)
+        .values(province_code=F("province_id"))
+        .annotate(quantity=Sum("quantity"), used=Sum("used"))
+        .order_by("province_code")
+    )
+    return [
+        {"province": row["province_code"], "quantity": row["quantity"], "used": row["used"]}
+        for row in rows
+    ]
 
 
 def _resource_figures(campaign, filters):
@@ -615,7 +661,7 @@ def facility_figures(*, campaign, filters=None):
                 requests.filter(
                     Q(status=KitRequestStatus.RECEIVED) & filters.during("received_at")
                 ),
-                Sum("quantity"),
+                Sum(Coalesce("quantity_received", "quantity")),
             ),
             activities_reported=total(activities.filter(filters.during("starts_at")), Count("id")),
             audience_total=total(

@@ -257,7 +257,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "kwargs": {"waiting_minutes": 5},
     },
+    # Receipt reminders: the task sends at most one a day per shipment, so hourly is safe.
+    "remind-overdue-shipments": {
+        "task": "resources.remind_overdue_shipments",
+        "schedule": 3600.0,
+    },
 }
+# Shipments not confirmed as received this many days after shipping are overdue and chased.
+KIT_RECEIPT_CHASE_DAYS = env_int("KIT_RECEIPT_CHASE_DAYS", 14)
 # Bulk distributions allocate this many facilities per transaction.
 DISTRIBUTION_CHUNK_SIZE = env_int("DISTRIBUTION_CHUNK_SIZE", 500)
 # The yearly field-work norm of a facility: this many days out or this many km (either).

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_allotments  # noqa: F401 (registers the allotment and discrepancy admins)
 from .admin_digital import DigitalResourceAdminMixin
 from .admin_distributions import DistributionAdminMixin, ResourceBundleAdminMixin
 from .admin_exhibits import ExhibitAdminMixin, ExhibitionSetAdminMixin

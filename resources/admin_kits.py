@@ -36,7 +36,13 @@ class KitAdminMixin:
     """Total stock is edited here; available stock only moves through the services."""
 
     form = KitAdminForm
-    readonly_fields = ["quantity_available", "created_at", "updated_at"]
+    readonly_fields = [
+        "quantity_available",
+        "quantity_allotted",
+        "quantity_allotted_left",
+        "created_at",
+        "updated_at",
+    ]
 
     def save_model(self, request, obj, form, change):
         if not change:

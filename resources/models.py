@@ -322,6 +322,11 @@ class Kit(models.Model):
     )
     quantity_total = models.PositiveIntegerField(_("total quantity"), default=0)
     quantity_available = models.PositiveIntegerField(_("available quantity"), default=0)
+    # Kept by services.stock in the same statements that move the allotments: the sum of the
+    # provinces' allotments, and the part of it not used yet. Unallotted free stock is
+    # quantity_available - quantity_allotted_left.
+    quantity_allotted = models.PositiveIntegerField(_("allotted to provinces"), default=0)
+    quantity_allotted_left = models.PositiveIntegerField(_("allotted, not used yet"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -336,7 +341,13 @@ class Kit(models.Model):
                 condition=Q(quantity_available__gte=0)
                 & Q(quantity_available__lte=F("quantity_total")),
                 name="kit_available_within_total",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_allotted__lte=F("quantity_total"))
+                & Q(quantity_allotted_left__lte=F("quantity_allotted"))
+                & Q(quantity_allotted_left__lte=F("quantity_available")),
+                name="kit_allotments_within_stock",
+            ),
         ]
 
     def __str__(self):
@@ -355,6 +366,12 @@ class KitRequestStatus(models.TextChoices):
 class KitRequestOrigin(models.TextChoices):
     REQUEST = "request", _("Request by the facility")
     DISTRIBUTION = "distribution", _("Bulk distribution")
+
+
+class ReceiptCondition(models.TextChoices):
+    COMPLETE = "complete", _("Complete")
+    SHORT = "short", _("Short: fewer units arrived")
+    DAMAGED = "damaged", _("Damaged units")
 
 
 class KitRequestQuerySet(models.QuerySet):
@@ -429,6 +446,20 @@ class KitRequest(models.Model):
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    # Receipt and allotments (see the end of this module).
+    allotment = models.ForeignKey(
+        "resources.Allotment",
+        verbose_name=_("taken from the allotment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    quantity_received = models.PositiveIntegerField(_("quantity received"), null=True, blank=True)
+    condition = models.CharField(
+        _("condition on arrival"), max_length=16, choices=ReceiptCondition.choices, blank=True
+    )
+    last_reminded_on = models.DateField(_("last receipt reminder"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = KitRequestQuerySet.as_manager()
@@ -449,6 +480,11 @@ class KitRequest(models.Model):
                 fields=["distribution", "facility"],
                 condition=Q(distribution__isnull=False),
                 name="one_allocation_per_distribution_and_facility",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__isnull=True)
+                | Q(quantity_received__lte=F("quantity")),
+                name="kit_request_received_within_quantity",
             ),
         ]
 
@@ -538,6 +574,9 @@ class Distribution(models.Model):
     targets = models.JSONField(_("eligible facilities, in order"), default=list, blank=True)
     cursor = models.PositiveIntegerField(_("next target"), default=0)
     reserved = models.PositiveIntegerField(_("units reserved"), default=0)
+    # Part of `reserved` taken from provincial allotments, frozen at prepare:
+    # {province code: {"allotment": id, "units": still reserved}}.
+    allotment_plan = models.JSONField(_("units reserved per allotment"), default=dict, blank=True)
     total = models.PositiveIntegerField(_("targets"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     allocated = models.PositiveIntegerField(_("allocated"), default=0)
@@ -745,3 +784,154 @@ class Exhibit(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+# ---------------------------------------------------------------------------
+# Allotments and receipt
+# ---------------------------------------------------------------------------
+
+
+class AllotmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators: all; coordinators: their provinces'; nobody else."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        if scope.province_codes:
+            return self.filter(province_id__in=scope.province_codes)
+        return self.none()
+
+
+class Allotment(models.Model):
+    """The part of a kit's stock the centre sets aside for one province.
+
+    `used` is what approved (shipped, received) requests of the province took from it; it
+    moves only through services.stock, in the same statements as the kit's counters.
+    """
+
+    kit = models.ForeignKey(
+        Kit, verbose_name=_("kit"), on_delete=models.PROTECT, related_name="allotments"
+    )
+    province = models.ForeignKey(
+        "facilities.Region",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        related_name="kit_allotments",
+    )
+    quantity = models.PositiveIntegerField(_("units allotted"))
+    used = models.PositiveIntegerField(_("units used"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AllotmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("allotment")
+        verbose_name_plural = _("allotments")
+        ordering = ["kit", "province"]
+        constraints = [
+            models.UniqueConstraint(fields=["kit", "province"], name="one_allotment_per_province"),
+            models.CheckConstraint(
+                condition=Q(used__lte=F("quantity")), name="allotment_used_within_quantity"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kit.code} → {self.province_id}: {self.used}/{self.quantity}"
+
+    @property
+    def left(self):
+        return self.quantity - self.used
+
+
+class DiscrepancyKind(models.TextChoices):
+    SHORT = "short", _("Short delivery")
+    DAMAGED = "damaged", _("Damaged units")
+
+
+class DiscrepancyStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class DiscrepancyResolution(models.TextChoices):
+    REPLACEMENT = "replacement", _("Replacement sent")
+    WRITTEN_OFF = "written_off", _("Written off")
+    CLOSED = "closed", _("Closed")
+
+
+class DiscrepancyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators: all; coordinators: their provinces'; nobody else."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        if scope.province_codes:
+            return self.filter(kit_request__facility__province_id__in=scope.province_codes)
+        return self.none()
+
+
+class Discrepancy(models.Model):
+    """What a receipt found missing or damaged, until the centre resolves it."""
+
+    kit_request = models.OneToOneField(
+        KitRequest,
+        verbose_name=_("kit request"),
+        on_delete=models.PROTECT,
+        related_name="discrepancy",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DiscrepancyKind.choices)
+    quantity_missing = models.PositiveIntegerField(_("units missing"), default=0)
+    quantity_damaged = models.PositiveIntegerField(_("units damaged"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DiscrepancyStatus.choices,
+        default=DiscrepancyStatus.OPEN,
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=16, choices=DiscrepancyResolution.choices, blank=True
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    replacement = models.OneToOneField(
+        KitRequest,
+        verbose_name=_("replacement request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
+    )
+    quantity_written_off = models.PositiveIntegerField(_("units written off"), default=0)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = DiscrepancyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["status", "opened_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_missing__gt=0) | Q(quantity_damaged__gt=0),
+                name="discrepancy_has_units",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+        return f"#{self.pk} {self.kind} ({self.kit_request_id})"
+
+    @property
+    def units(self):
+        return self.quantity_missing + self.quantity_damaged

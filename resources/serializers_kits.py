@@ -6,7 +6,8 @@ from rest_framework import serializers
 from facilities.models import Facility
 from facilities.roles import get_scope
 
-from .models import Kit, KitRequest, KitRequestTransition
+from .models import Kit, KitRequest, KitRequestTransition, ReceiptCondition
+from .services.allotments import is_overdue
 
 
 class KitSerializer(serializers.ModelSerializer):
@@ -50,6 +51,8 @@ class KitRequestSerializer(serializers.ModelSerializer):
     kit_code = serializers.CharField(source="kit.code", read_only=True)
     kit_name = serializers.CharField(source="kit.name", read_only=True)
     facility_name = serializers.CharField(source="facility.name", read_only=True)
+    overdue = serializers.SerializerMethodField()
+    condition = serializers.SerializerMethodField()
 
     class Meta:
         model = KitRequest
@@ -72,10 +75,23 @@ class KitRequestSerializer(serializers.ModelSerializer):
             "carrier",
             "tracking_number",
             "reject_reason",
+            "quantity_received",
+            "condition",
+            "overdue",
+            "allotment",
         ]
         read_only_fields = [
             f for f in fields if f not in ("kit", "facility", "quantity", "purpose")
         ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, kit_request):
+        return is_overdue(kit_request)
+
+    @extend_schema_field(serializers.ChoiceField(choices=ReceiptCondition.choices, allow_null=True))
+    def get_condition(self, kit_request):
+        """How the kit arrived; null until the receipt is confirmed."""
+        return kit_request.condition or None
 
 
 class KitRequestDetailSerializer(KitRequestSerializer):

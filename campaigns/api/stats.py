@@ -79,6 +79,21 @@ class CampaignStatsSerializer(serializers.Serializer):
         help_text="County-level divisions reached by a received kit or a verified activity."
     )
     counties_total = serializers.IntegerField(help_text="County-level divisions in the scope.")
+    units_received = serializers.IntegerField(help_text="Units that arrived, as confirmed.")
+    discrepancies_open = serializers.IntegerField(help_text="Receipts with an open discrepancy.")
+    shipments_overdue = serializers.IntegerField(
+        help_text="Shipped, not received after KIT_RECEIPT_CHASE_DAYS."
+    )
+    allotments_by_province = inline_serializer(
+        "AllotmentUse",
+        {
+            "province": serializers.CharField(),
+            "name": serializers.CharField(),
+            "quantity": serializers.IntegerField(),
+            "used": serializers.IntegerField(),
+        },
+        many=True,
+    )
     digital_resources_published = serializers.IntegerField()
     downloads_total = serializers.IntegerField()
     downloads_by_province = ProvinceCountSerializer(many=True)

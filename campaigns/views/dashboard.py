@@ -35,6 +35,9 @@ DASHBOARD_EXTRAS = {
     "trip_distance_km",
     "flags_awarded",
     "kits_units_shipped",
+    "units_received",
+    "shipments_overdue",
+    "discrepancies_open",
     "digital_resources_published",
     "activities_verified",
 }

@@ -1,8 +1,8 @@
 """REST API of the resources app, one module per topic."""
 
-from . import digital, distributions, exhibits, kits
+from . import allotments, digital, distributions, exhibits, kits
 
 
 def register(router):
-    for module in (kits, digital, distributions, exhibits):
+    for module in (kits, allotments, digital, distributions, exhibits):
         module.register(router)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from ..filters_kits import KitFilter, KitRequestFilter
 from ..models import Kit, KitRequest, KitRequestTransition
+from ..serializers.allotments import ReceiveSerializer
 from ..serializers_kits import (
     KitRequestCreateSerializer,
     KitRequestDetailSerializer,
@@ -112,12 +113,19 @@ class KitRequestViewSet(
         )
         return self._answer(kit_request)
 
-    @extend_schema(request=NoteSerializer, responses={200: KitRequestDetailSerializer})
+    @extend_schema(request=ReceiveSerializer, responses={200: KitRequestDetailSerializer})
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
-        data = self._validated(NoteSerializer)
+        """Confirm what arrived: by default all of it, complete; otherwise the quantity
+        received and the condition, which opens a discrepancy."""
+        data = self._validated(ReceiveSerializer)
         kit_request = services.receive_request(
-            kit_request=self.get_object(), by=request.user, note=data.get("note", "")
+            kit_request=self.get_object(),
+            by=request.user,
+            note=data.get("note", ""),
+            quantity_received=data.get("quantity_received"),
+            condition=data.get("condition", ""),
+            quantity_damaged=data.get("quantity_damaged"),
         )
         return self._answer(kit_request)
 

@@ -8,11 +8,15 @@ restarted can only repeat a step that did not commit, and concurrent runners tak
 
 - prepare (once, while `queued`): freezes the ordered list of eligible facility ids in
   `targets`, records every ineligible target as a skip with its reason, and reserves the stock
-  of all eligible targets in ONE `take_stock`. Without `allow_partial`, when the stock cannot
-  cover every eligible target, the transaction rolls back and the distribution fails: no
-  allocation, no stock taken. With `allow_partial`, it reserves what the stock allows; the
-  eligible facilities are served in ascending facility id, and those beyond the stock are
-  recorded as skipped (`out_of_stock`).
+  of all eligible targets up front: the units of facilities of a province that has an
+  allotment of the kit come from that allotment (one conditional UPDATE per allotment, rows
+  locked in primary-key order before the kit row), all others from the kit's unallotted
+  stock in ONE `take_stock`; `allotment_plan` remembers which allotment serves which province. Without `allow_partial`, when the stock cannot
+  cover every eligible target (an allotment its province's facilities, or the unallotted
+  stock the others), the transaction rolls back and the distribution fails: no allocation, no
+  stock taken. With `allow_partial`, it reserves what the stock allows; the eligible
+  facilities are served in ascending facility id, each while its source has units left, and
+  the others are recorded as skipped (`out_of_stock`).
 - chunk (repeated): inserts the allocations of `targets[cursor:cursor + chunk]` with ON
   CONFLICT DO NOTHING (the `one_allocation_per_distribution_and_facility` constraint), moves
   `inserted × quantity` units from `reserved` to the allocations, records their timeline in
@@ -42,6 +46,7 @@ from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
 
 from ..models import (
+    Allotment,
     Distribution,
     DistributionSkip,
     DistributionStatus,
@@ -52,7 +57,7 @@ from ..models import (
     SkipReason,
 )
 from .kits import record_stock_history, record_transitions_bulk
-from .stock import return_stock, take_stock
+from .stock import return_allotted_stock, return_stock, take_allotted_stock, take_stock
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +253,7 @@ def classify_targets(*, campaign=None, province=None, kind="", facility_ids=()):
     return eligible, skips
 
 
-def _stock_refusal(*, kit, eligible, quantity):
+def _stock_refusal(*, kit, eligible, quantity, available=None):
     return InsufficientStock(
         _(
             "Not enough stock of %(kit)s: %(count)d facilities × %(quantity)d = %(needed)d units "
@@ -260,9 +265,70 @@ def _stock_refusal(*, kit, eligible, quantity):
             "count": eligible,
             "quantity": quantity,
             "needed": eligible * quantity,
-            "available": kit.quantity_available,
+            "available": kit.quantity_available if available is None else available,
         }
     )
+
+
+def _allotment_refusal(*, kit, allotment, needed):
+    return InsufficientStock(
+        _(
+            "Not enough allotted to %(province)s for %(kit)s: %(needed)d units are needed for "
+            "its facilities and %(left)d are left in its allotment. Nothing was allocated; "
+            "raise the allotment, narrow the targets or choose “as far as stock allows”."
+        )
+        % {
+            "province": allotment.province.name,
+            "kit": kit.code,
+            "needed": needed,
+            "left": allotment.quantity - allotment.used,
+        }
+    )
+
+
+def plan_sources(*, kit, eligible, quantity, allotments, allow_partial):
+    """Which eligible facilities are served, and from where.
+
+    `allotments` are the kit's allotments (locked by the caller when it reserves). A facility
+    of a province with an allotment takes its units from it, any other from the unallotted
+    stock. Returns (served ids, left-out ids, {province: allotment}, units per allotment id,
+    unallotted units); without `allow_partial`, raises InsufficientStock when a source cannot
+    cover its facilities.
+    """
+    by_province = {a.province_id: a for a in allotments}
+    province_of = {}
+    if by_province:
+        province_of = dict(
+            Facility.objects.filter(pk__in=eligible).values_list("pk", "province_id")
+        )
+    room = {a.pk: a.quantity - a.used for a in allotments}
+    free = kit.quantity_available - kit.quantity_allotted_left
+    needed = {a.pk: 0 for a in allotments}
+    served, left_out, unallotted = [], [], 0
+    for pk in eligible:
+        allotment = by_province.get(province_of.get(pk))
+        if allotment is None:
+            fits = unallotted + quantity <= free
+        else:
+            fits = needed[allotment.pk] + quantity <= room[allotment.pk]
+        if not fits and allow_partial:
+            left_out.append(pk)
+            continue
+        served.append(pk)
+        if allotment is None:
+            unallotted += quantity
+        else:
+            needed[allotment.pk] += quantity
+    if not allow_partial:
+        for allotment in allotments:
+            if needed[allotment.pk] > room[allotment.pk]:
+                raise _allotment_refusal(kit=kit, allotment=allotment, needed=needed[allotment.pk])
+        if unallotted > free:
+            raise _stock_refusal(
+                kit=kit, eligible=unallotted // quantity, quantity=quantity, available=free
+            )
+    used = {province: a for province, a in by_province.items() if needed[a.pk]}
+    return served, left_out, used, {pk: n for pk, n in needed.items() if n}, unallotted
 
 
 # ---------------------------------------------------------------------------
@@ -318,8 +384,14 @@ def start_distribution(
     )
     if not eligible and not skips and not unresolved:
         raise BadRequest(_("No facility matches these targets."))
-    if not allow_partial and len(eligible) * quantity_per_facility > kit.quantity_available:
-        raise _stock_refusal(kit=kit, eligible=len(eligible), quantity=quantity_per_facility)
+    if not allow_partial:
+        plan_sources(
+            kit=Kit.objects.get(pk=kit.pk),  # the counters as they are now
+            eligible=eligible,
+            quantity=quantity_per_facility,
+            allotments=list(kit.allotments.select_related("province")),
+            allow_partial=False,
+        )
 
     with transaction.atomic():
         distribution = Distribution.objects.create(
@@ -408,16 +480,34 @@ def _prepare(distribution_id):
             )
             given_skips = distribution.skips.count()  # unresolved rows of an uploaded list
             quantity = distribution.quantity_per_facility
+            # Lock order: allotments by pk, then the kit (as every stock change does).
+            allotments = list(
+                Allotment.objects.select_for_update(of=("self",))
+                .select_related("province")
+                .filter(kit_id=distribution.kit_id)
+                .order_by("pk")
+            )
             kit = Kit.objects.select_for_update().get(pk=distribution.kit_id)
-            if distribution.allow_partial:
-                served = min(len(eligible), kit.quantity_available // quantity)
-                skips += [(pk, "", SkipReason.OUT_OF_STOCK) for pk in eligible[served:]]
-                eligible = eligible[:served]
-            elif len(eligible) * quantity > kit.quantity_available:
-                raise _stock_refusal(kit=kit, eligible=len(eligible), quantity=quantity)
+            eligible, left_out, by_province, per_allotment, unallotted = plan_sources(
+                kit=kit,
+                eligible=eligible,
+                quantity=quantity,
+                allotments=allotments,
+                allow_partial=distribution.allow_partial,
+            )
+            skips += [(pk, "", SkipReason.OUT_OF_STOCK) for pk in left_out]
             units = len(eligible) * quantity
+            for allotment_id, allotted_units in per_allotment.items():
+                take_allotted_stock(
+                    kit_id=kit.pk, allotment_id=allotment_id, quantity=allotted_units
+                )
+            if unallotted:
+                take_stock(kit_id=kit.pk, quantity=unallotted)
+            distribution.allotment_plan = {
+                province: {"allotment": a.pk, "units": per_allotment[a.pk]}
+                for province, a in by_province.items()
+            }
             if units:
-                take_stock(kit_id=kit.pk, quantity=units)
                 record_stock_history(
                     kit_id=kit.pk,
                     by=distribution.created_by,
@@ -468,6 +558,16 @@ def _allocate_next_chunk(distribution_id, size):
             ).values_list("facility_id", flat=True)
         )
         fresh = [pk for pk in chunk if pk not in existing]
+        plan = distribution.allotment_plan or {}
+        allotment_of = {}
+        if plan:
+            allotment_of = {
+                pk: plan[province]["allotment"]
+                for pk, province in Facility.objects.filter(pk__in=fresh).values_list(
+                    "pk", "province_id"
+                )
+                if province in plan
+            }
         now = timezone.now()
         by = distribution.created_by
         KitRequest.objects.bulk_create(
@@ -475,6 +575,7 @@ def _allocate_next_chunk(distribution_id, size):
                 KitRequest(
                     kit_id=distribution.kit_id,
                     facility_id=pk,
+                    allotment_id=allotment_of.get(pk),
                     quantity=distribution.quantity_per_facility,
                     purpose=_("Bulk distribution #%(id)d") % {"id": distribution.pk},
                     status=KitRequestStatus.APPROVED,
@@ -518,28 +619,61 @@ def _allocate_next_chunk(distribution_id, size):
             ignore_conflicts=True,
         )
         distribution.reserved -= units
+        for request in created:
+            if request.allotment_id is not None:
+                for entry in plan.values():
+                    if entry["allotment"] == request.allotment_id:
+                        entry["units"] -= distribution.quantity_per_facility
+        distribution.allotment_plan = plan
         distribution.cursor += len(chunk)
         distribution.processed += len(chunk)
         distribution.allocated += len(created)
         distribution.skipped += len(already)
-        distribution.save(update_fields=["reserved", "cursor", "processed", "allocated", "skipped"])
+        distribution.save(
+            update_fields=[
+                "reserved",
+                "allotment_plan",
+                "cursor",
+                "processed",
+                "allocated",
+                "skipped",
+            ]
+        )
         return True
+
+
+def _release_reservation(distribution):
+    """Give back what the distribution still reserves: to each allotment its part, the rest
+    to the unallotted stock. Inside the caller's transaction, distribution row locked."""
+    rest = distribution.reserved
+    for entry in (distribution.allotment_plan or {}).values():
+        if entry["units"]:
+            return_allotted_stock(
+                kit_id=distribution.kit_id,
+                allotment_id=entry["allotment"],
+                quantity=entry["units"],
+            )
+            rest -= entry["units"]
+            entry["units"] = 0
+    if rest:
+        return_stock(kit_id=distribution.kit_id, quantity=rest)
+    distribution.reserved = 0
 
 
 def _finish(distribution):
     """Inside the chunk transaction: return unused reservation, mark done, queue the mail."""
     if distribution.reserved:
-        return_stock(kit_id=distribution.kit_id, quantity=distribution.reserved)
+        units = distribution.reserved
+        _release_reservation(distribution)
         record_stock_history(
             kit_id=distribution.kit_id,
             by=distribution.created_by,
             reason=_("Distribution #%(id)d returned %(units)d unused units")
-            % {"id": distribution.pk, "units": distribution.reserved},
+            % {"id": distribution.pk, "units": units},
         )
-        distribution.reserved = 0
     distribution.status = DistributionStatus.DONE
     distribution.finished_at = timezone.now()
-    distribution.save(update_fields=["reserved", "status", "finished_at"])
+    distribution.save(update_fields=["reserved", "allotment_plan", "status", "finished_at"])
     notify_allocated_facilities(distribution)
 
 
@@ -560,17 +694,18 @@ def fail_distribution(*, distribution_id, error):
         if distribution.status in (DistributionStatus.DONE, DistributionStatus.FAILED):
             return distribution
         if distribution.reserved:
-            return_stock(kit_id=distribution.kit_id, quantity=distribution.reserved)
+            _release_reservation(distribution)
             record_stock_history(
                 kit_id=distribution.kit_id,
                 by=distribution.created_by,
                 reason=_("Distribution #%(id)d failed") % {"id": distribution.pk},
             )
-            distribution.reserved = 0
         distribution.status = DistributionStatus.FAILED
         distribution.error = str(error)
         distribution.finished_at = timezone.now()
-        distribution.save(update_fields=["reserved", "status", "error", "finished_at"])
+        distribution.save(
+            update_fields=["reserved", "allotment_plan", "status", "error", "finished_at"]
+        )
     logger.warning("distribution %s failed: %s", distribution_id, error)
     return distribution
 

@@ -23,13 +23,17 @@ from facilities.notifications import facility_staff_emails, notify, reviewer_ema
 from facilities.roles import get_scope
 
 from ..models import (
+    Allotment,
+    Discrepancy,
+    DiscrepancyKind,
     Kit,
     KitRequest,
     KitRequestOrigin,
     KitRequestStatus,
     KitRequestTransition,
+    ReceiptCondition,
 )
-from .stock import return_stock, take_stock
+from .stock import return_allotted_stock, return_stock, take_allotted_stock, take_stock
 
 S = KitRequestStatus
 
@@ -252,23 +256,64 @@ def submit_request(*, kit, facility, quantity, purpose="", by):
     return kit_request
 
 
+def allotment_source(*, kit_id, province_id, by):
+    """The allotment a request of the province takes its units from, or None.
+
+    With no allotment for the province, only national administrators (or the platform) may
+    take units, from the kit's unallotted stock; a coordinator is refused (409).
+    """
+    allotment = Allotment.objects.filter(kit_id=kit_id, province_id=province_id).order_by().first()
+    if allotment is None and by is not None and not get_scope(by).is_admin:
+        raise DomainError(
+            _(
+                "This province has no allotment of this kit; only a national administrator "
+                "can approve the request, from the unallotted stock."
+            )
+        )
+    return allotment
+
+
+def reserve_units(*, kit_id, allotment, quantity):
+    """Take `quantity` units from the allotment when there is one, else from unallotted stock."""
+    if allotment is None:
+        take_stock(kit_id=kit_id, quantity=quantity)
+    else:
+        take_allotted_stock(kit_id=kit_id, allotment_id=allotment.pk, quantity=quantity)
+
+
+def release_units(*, kit_id, allotment_id, quantity):
+    """Give back units reserved by reserve_units, to where they were taken from."""
+    if allotment_id is None:
+        return_stock(kit_id=kit_id, quantity=quantity)
+    else:
+        return_allotted_stock(kit_id=kit_id, allotment_id=allotment_id, quantity=quantity)
+
+
 @transaction.atomic
 def approve_request(*, kit_request, by, note=""):
-    """Approve a submitted request and reserve its stock.
+    """Approve a submitted request and reserve its stock, at two levels.
 
-    Never lets the kit's quantity_available go below zero, whatever the number of concurrent
-    approvals (conditional UPDATE in take_stock); raises InsufficientStock naming what is left.
-    The request row is locked, so a concurrent cancel and approve never both take effect.
+    A request of a province with an allotment of the kit takes its units from that allotment
+    (whoever approves it) and never lets the allotment's `used` exceed its quantity; without
+    an allotment only administrators approve, from the unallotted stock, which never eats
+    into the allotments. Either way the kit's quantity_available never goes below zero,
+    whatever the number of concurrent approvals (conditional UPDATEs in services.stock);
+    refusals are InsufficientStock naming what is left. The request row is locked, so a
+    concurrent cancel and approve never both take effect.
     """
     locked = _lock(kit_request)
     _require(can_review(by, locked))
     if not can_transition(locked, S.APPROVED):
         raise InvalidTransition(_transition_refused_message(S.APPROVED, locked.status))
-    _move(locked, S.APPROVED, by, note, approved_at=timezone.now())
+    allotment = allotment_source(
+        kit_id=locked.kit_id, province_id=locked.facility.province_id, by=by
+    )
+    _move(locked, S.APPROVED, by, note, approved_at=timezone.now(), allotment=allotment)
     _notify_facility(locked, "kit_approved")
-    # Stock last: the kit row stays locked only from here to the commit, so approvals of the
-    # same kit wait for each other as briefly as possible. A refusal rolls back the move.
-    take_stock(kit_id=locked.kit_id, quantity=locked.quantity)
+    # Stock last: the allotment and kit rows stay locked only from here to the commit, so
+    # approvals of the same kit wait for each other as briefly as possible. A refusal rolls
+    # back the move.
+    reserve_units(kit_id=locked.kit_id, allotment=allotment, quantity=locked.quantity)
     record_stock_history(
         kit_id=locked.kit_id, by=by, reason=_("Request #%(id)d approved") % {"id": locked.pk}
     )
@@ -310,18 +355,100 @@ def ship_request(*, kit_request, by, carrier, tracking_number, note=""):
     return _copy_back(kit_request, locked)
 
 
+def _receipt_figures(*, quantity, condition, quantity_received, quantity_damaged):
+    """(condition, received, missing, damaged) of a receipt, or BadRequest saying what to fix.
+
+    `complete` (the default) means every unit arrived in good order; `short` that fewer
+    arrived; `damaged` that some of the units that arrived are damaged (how many must be said).
+    """
+    condition = condition or ReceiptCondition.COMPLETE
+    if condition not in ReceiptCondition.values:
+        raise BadRequest(_("The condition must be complete, short or damaged."))
+    received = quantity if quantity_received is None else quantity_received
+    if received < 0 or received > quantity:
+        raise BadRequest(
+            _("The quantity received must be between 0 and the %(n)d units shipped.")
+            % {"n": quantity}
+        )
+    damaged = quantity_damaged or 0
+    if condition == ReceiptCondition.COMPLETE:
+        if received != quantity or damaged:
+            raise BadRequest(
+                _(
+                    "A complete receipt means all %(n)d units arrived in good order; choose "
+                    "“short” or “damaged” otherwise."
+                )
+                % {"n": quantity}
+            )
+    elif condition == ReceiptCondition.SHORT:
+        if received == quantity:
+            raise BadRequest(
+                _("A short receipt needs a quantity received below the %(n)d units shipped.")
+                % {"n": quantity}
+            )
+        if damaged > received:
+            raise BadRequest(_("More units are said damaged than arrived."))
+    elif not 1 <= damaged <= received:
+        raise BadRequest(
+            _("Say how many of the %(n)d units that arrived are damaged (at least 1).")
+            % {"n": received}
+        )
+    return condition, received, quantity - received, damaged
+
+
+def receipt_note(discrepancy):
+    return _("Discrepancy opened: %(missing)d missing, %(damaged)d damaged.") % {
+        "missing": discrepancy.quantity_missing,
+        "damaged": discrepancy.quantity_damaged,
+    }
+
+
 @transaction.atomic
-def receive_request(*, kit_request, by, note=""):
-    """Confirm, as staff of the requesting facility, that a shipped kit arrived."""
+def receive_request(
+    *, kit_request, by, note="", quantity_received=None, condition="", quantity_damaged=None
+):
+    """Confirm, as staff of the requesting facility, what of a shipped kit arrived.
+
+    Without figures, the whole quantity arrived complete. A short or damaged receipt records
+    the quantity received and opens one discrepancy for the administrators to resolve; the
+    request's timeline shows both.
+    """
     locked = _lock(kit_request)
     _require(can_receive(by, locked))
-    _move(locked, S.RECEIVED, by, note, received_at=timezone.now())
+    if not can_transition(locked, S.RECEIVED):
+        raise InvalidTransition(_transition_refused_message(S.RECEIVED, locked.status))
+    condition, received, missing, damaged = _receipt_figures(
+        quantity=locked.quantity,
+        condition=condition,
+        quantity_received=quantity_received,
+        quantity_damaged=quantity_damaged,
+    )
+    _move(
+        locked,
+        S.RECEIVED,
+        by,
+        note,
+        received_at=timezone.now(),
+        quantity_received=received,
+        condition=condition,
+    )
+    if condition != ReceiptCondition.COMPLETE:
+        discrepancy = Discrepancy.objects.create(
+            kit_request=locked,
+            kind=DiscrepancyKind.DAMAGED if damaged else DiscrepancyKind.SHORT,
+            quantity_missing=missing,
+            quantity_damaged=damaged,
+            note=note or "",
+        )
+        record_transition(locked, S.RECEIVED, S.RECEIVED, by, receipt_note(discrepancy))
+        _notify_reviewers(locked, "kit_discrepancy")
     return _copy_back(kit_request, locked)
 
 
 @transaction.atomic
 def cancel_request(*, kit_request, by, note=""):
-    """Cancel a submitted or approved request; an approved one gives its stock back.
+    """Cancel a submitted or approved request; an approved one gives its stock back, to the
+    allotment it was taken from (if any) and the kit.
 
     The request row is locked first, so a cancel racing an approval either sees it approved
     (and returns the stock) or wins and makes the approval fail: never both effects.
@@ -332,7 +459,9 @@ def cancel_request(*, kit_request, by, note=""):
     if not can_transition(locked, S.CANCELLED):
         raise InvalidTransition(_transition_refused_message(S.CANCELLED, locked.status))
     if held:
-        return_stock(kit_id=locked.kit_id, quantity=locked.quantity)
+        release_units(
+            kit_id=locked.kit_id, allotment_id=locked.allotment_id, quantity=locked.quantity
+        )
         record_stock_history(
             kit_id=locked.kit_id,
             by=by,
@@ -355,14 +484,25 @@ def change_total_stock(*, kit, quantity_total, by):
         delta = quantity_total - current.quantity_total
         if delta == 0:
             return current
-        updated = Kit.objects.filter(pk=kit.pk, quantity_available__gte=-delta).update(
+        # A smaller total must still cover the units held and the provinces' allotments.
+        updated = Kit.objects.filter(
+            pk=kit.pk,
+            quantity_available__gte=F("quantity_allotted_left") - delta,
+            quantity_allotted__lte=F("quantity_total") + delta,
+        ).update(
             quantity_total=F("quantity_total") + delta,
             quantity_available=F("quantity_available") + delta,
         )
         if updated != 1:
             raise DomainError(
-                _("The total cannot go below the %(held)d units held by approved requests.")
-                % {"held": current.quantity_total - current.quantity_available}
+                _(
+                    "The total cannot go below the %(held)d units held by approved requests "
+                    "plus the %(left)d allotted units not used yet."
+                )
+                % {
+                    "held": current.quantity_total - current.quantity_available,
+                    "left": current.quantity_allotted_left,
+                }
             )
         fresh = record_stock_history(
             kit_id=kit.pk, by=by, reason=_("Total stock set to %(n)d") % {"n": quantity_total}

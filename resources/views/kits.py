@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,9 +17,18 @@ from config.errors import DomainError
 from facilities.roles import get_scope
 
 from ..filters_kits import KitFilter
+from ..forms_allotments import ReceiveForm, ResolveForm
 from ..forms_kits import KitRequestForm, NoteForm, RejectForm, ShipForm, StatusFilterForm
-from ..models import Kit, KitRequest, KitRequestStatus, KitRequestTransition
+from ..models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    Kit,
+    KitRequest,
+    KitRequestStatus,
+    KitRequestTransition,
+)
 from ..services import kits as services
+from ..services.allotments import is_overdue
 
 app_name = "kits"
 
@@ -170,6 +179,12 @@ def request_detail(request, pk):
         "receive": services.can_receive(user, kit_request) and status == S.SHIPPED,
         "cancel": services.can_cancel(user, kit_request) and status in (S.SUBMITTED, S.APPROVED),
     }
+    # Its own discrepancy first; else the one it is the replacement for.
+    discrepancy = (
+        Discrepancy.objects.filter(Q(kit_request=kit_request) | Q(replacement=kit_request))
+        .order_by(Case(When(kit_request=kit_request, then=0), default=1), "pk")
+        .first()
+    )
     return render(
         request,
         "resources/kits/request_detail.html",
@@ -180,6 +195,16 @@ def request_detail(request, pk):
             "reject_form": RejectForm(),
             "ship_form": ShipForm(),
             "note_form": NoteForm(),
+            "receive_form": ReceiveForm(),
+            "overdue": is_overdue(kit_request),
+            "discrepancy": discrepancy,
+            "can_resolve": bool(
+                discrepancy
+                and discrepancy.kit_request_id == kit_request.pk
+                and discrepancy.status == DiscrepancyStatus.OPEN
+                and get_scope(user).is_admin
+            ),
+            "resolve_form": ResolveForm(),
         },
     )
 
@@ -203,7 +228,14 @@ def _ship(kit_request, user, data):
 
 
 def _receive(kit_request, user, data):
-    return services.receive_request(kit_request=kit_request, by=user, note=data["note"])
+    return services.receive_request(
+        kit_request=kit_request,
+        by=user,
+        note=data["note"],
+        condition=data["condition"],
+        quantity_received=data["quantity_received"],
+        quantity_damaged=data["quantity_damaged"],
+    )
 
 
 def _cancel(kit_request, user, data):
@@ -215,7 +247,7 @@ ACTIONS = {
     "approve": (NoteForm, _approve, lambda: _("Request #%(id)d approved.")),
     "reject": (RejectForm, _reject, lambda: _("Request #%(id)d rejected.")),
     "ship": (ShipForm, _ship, lambda: _("Request #%(id)d marked as shipped.")),
-    "receive": (NoteForm, _receive, lambda: _("Receipt of request #%(id)d confirmed.")),
+    "receive": (ReceiveForm, _receive, lambda: _("Receipt of request #%(id)d confirmed.")),
     "cancel": (NoteForm, _cancel, lambda: _("Request #%(id)d cancelled.")),
 }
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 
 from facilities.models import MembershipRole
-from resources.models import Kit, KitRequest, KitRequestStatus
-from resources.services.kits import record_transition
+from resources.models import Allotment, Kit, KitRequest, KitRequestStatus
+from resources.services.kits import record_transition, reserve_units
 from tests import factories
 
 
@@ -36,7 +36,9 @@ class World:
         return getattr(self, role)
 
 
-def build_world(kit_total=20):
+def build_world(kit_total=20, allotment_a=None):
+    """`allotment_a` units of the kit allotted to province A, so that its coordinator may
+    approve (API.md: coordinators approve only within their province's allotment)."""
     province_a, _, county_a = factories.region_tree("230000", "黑龙江省")
     province_b, _, county_b = factories.region_tree("440000", "广东省")
     facility = factories.FacilityFactory(name="黑河流动科技馆", region=county_a)
@@ -61,6 +63,12 @@ def build_world(kit_total=20):
     admin = factories.AdminFactory(username="admin")
     outsider = factories.UserFactory(username="outsider")
     kit = factories.KitFactory(code="HEALTH-01", name="健康生活展板", quantity_total=kit_total)
+    if allotment_a:
+        Allotment.objects.create(kit=kit, province=province_a, quantity=allotment_a)
+        Kit.objects.filter(pk=kit.pk).update(
+            quantity_allotted=allotment_a, quantity_allotted_left=allotment_a
+        )
+        kit.refresh_from_db()
     return World(
         kit=kit,
         facility=facility,
@@ -95,8 +103,27 @@ def request_in_status(world, status, quantity=1, facility=None):
         )
         record_transition(kit_request, "", KitRequestStatus.SUBMITTED, world.staff, "")
         if status in HOLDING:
-            Kit.objects.filter(pk=world.kit.pk).update(
-                quantity_available=world.kit.quantity_available - quantity
-            )
+            # Taken where an approval would take it: the province's allotment, if any.
+            allotment = Allotment.objects.filter(
+                kit=world.kit, province_id=kit_request.facility.province_id
+            ).first()
+            reserve_units(kit_id=world.kit.pk, allotment=allotment, quantity=quantity)
+            KitRequest.objects.filter(pk=kit_request.pk).update(allotment=allotment)
             world.kit.refresh_from_db()
     return KitRequest.objects.get(pk=kit_request.pk)
+
+
+def set_available(world, available):
+    """Pretend other approvals of province A hold all but `available` units of the kit,
+    with the kit's and the allotment's counters in agreement (as the CHECKs demand)."""
+    kit = Kit.objects.get(pk=world.kit.pk)
+    allotment = Allotment.objects.filter(kit=kit).first()
+    if allotment is not None:
+        left = min(allotment.quantity, available)
+        Allotment.objects.filter(pk=allotment.pk).update(used=allotment.quantity - left)
+        Kit.objects.filter(pk=kit.pk).update(
+            quantity_available=available, quantity_allotted_left=left
+        )
+    else:
+        Kit.objects.filter(pk=kit.pk).update(quantity_available=available)
+    world.kit.refresh_from_db()

@@ -8,6 +8,7 @@ from tests.resources.kits_support import (
     build_world,
     fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
+    set_available,
 )
 
 S = KitRequestStatus
@@ -17,7 +18,7 @@ CHANGELIST = "/admin/resources/kitrequest/"
 
 @pytest.fixture
 def world():
-    return build_world()
+    return build_world(allotment_a=20)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def messages_of(response):
 def test_bulk_approve_calls_the_service_and_reports_each_refusal(admin_client, world):
     requests = [request_in_status(world, S.SUBMITTED) for _ in range(3)]
     shipped = request_in_status(world, S.SHIPPED)
-    Kit.objects.filter(pk=world.kit.pk).update(quantity_available=2)
+    set_available(world, 2)
 
     response = admin_client.post(
         CHANGELIST,

@@ -34,7 +34,7 @@ REQUEST_FIELDS = {
 
 @pytest.fixture
 def world():
-    return build_world()
+    return build_world(allotment_a=20)
 
 
 def client_for(user):

@@ -35,7 +35,7 @@ def fits_the_screen(page):
 
 
 def test_staff_request_admin_approve_and_ship_staff_confirm_receipt(live_server, browser_page):
-    world = build_world()
+    world = build_world(allotment_a=20)
     page = browser_page
     base = live_server.url
 

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from config.errors import InsufficientStock
 from facilities.models import MembershipRole
-from resources.models import Kit, KitRequestStatus
+from resources.models import KitRequestStatus
 from resources.services import kits as services
 from tests import factories
 from tests.fixtures.processes import wait_until
@@ -15,6 +15,7 @@ from tests.resources.kits_support import (
     build_world,
     fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
+    set_available,
 )
 
 S = KitRequestStatus
@@ -22,7 +23,7 @@ S = KitRequestStatus
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    return build_world(allotment_a=20)
 
 
 def recipients():
@@ -103,13 +104,13 @@ def test_no_mail_is_queued_before_commit_nor_after_a_rollback(
     world, django_capture_on_commit_callbacks
 ):
     kit_request = request_in_status(world, S.SUBMITTED, quantity=5)
-    Kit.objects.filter(pk=world.kit.pk).update(quantity_available=4)
+    set_available(world, 4)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(InsufficientStock):
             services.approve_request(kit_request=kit_request, by=world.admin)
     assert callbacks == [] and mail.outbox == []
 
-    Kit.objects.filter(pk=world.kit.pk).update(quantity_available=20)
+    set_available(world, 20)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with transaction.atomic():
             services.approve_request(kit_request=kit_request, by=world.admin)
@@ -121,7 +122,7 @@ def test_no_mail_is_queued_before_commit_nor_after_a_rollback(
 @pytest.mark.celery_worker
 def test_a_stopped_mail_worker_does_not_hold_up_the_approval(real_celery_worker):
     """The API answers while the worker is down; the mail goes out once a worker runs."""
-    world = build_world()
+    world = build_world(allotment_a=20)
     kit_request = request_in_status(world, S.SUBMITTED)
     real_celery_worker.stop()
     client = APIClient()

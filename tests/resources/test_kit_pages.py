@@ -4,12 +4,13 @@ import pytest
 from django.contrib.messages import get_messages
 
 from facilities.models import FacilityStatus
-from resources.models import Kit, KitRequest, KitRequestStatus
+from resources.models import KitRequest, KitRequestStatus
 from tests import factories
 from tests.resources.kits_support import (
     build_world,
     fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
+    set_available,
 )
 
 S = KitRequestStatus
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    return build_world()
+    return build_world(allotment_a=20)
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ class TestRequestPage:
 
     def test_refusals_come_back_as_messages(self, as_user, world):
         kit_request = request_in_status(world, S.SUBMITTED, quantity=5)
-        Kit.objects.filter(pk=world.kit.pk).update(quantity_available=3)
+        set_available(world, 3)
         client = as_user(world.coordinator)
         base = f"/kits/requests/{kit_request.pk}/"
 

@@ -12,6 +12,7 @@ from tests.resources.kits_support import (
     build_world,
     fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
+    set_available,
 )
 
 S = KitRequestStatus
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    return build_world()
+    return build_world(allotment_a=20)
 
 
 def do(action, kit_request, by):
@@ -125,7 +126,7 @@ def test_full_life_sets_every_timestamp_and_a_four_step_timeline(world):
 
 
 def test_approval_refuses_when_stock_is_short_and_names_what_is_left(world):
-    Kit.objects.filter(pk=world.kit.pk).update(quantity_available=2)
+    set_available(world, 2)
     kit_request = request_in_status(world, S.SUBMITTED, quantity=3)
 
     with pytest.raises(InsufficientStock) as refused:
