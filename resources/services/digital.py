@@ -2,9 +2,9 @@
 
 Every door (admin, API, pages, tasks) goes through these functions. Files are checked before
 anything is stored: size limit, SHA-256, and a content type sniffed from the bytes that must
-match the chosen format. Downloads are recorded by a Celery task, or right here when the broker
-cannot be reached, so a download is never refused and never left uncounted because tracking
-failed.
+match the chosen format. Downloads are queued on Redis and written in batches (downloads.py),
+or written here by record_download when Redis cannot be reached, so a download is never
+refused and never left uncounted because tracking failed.
 """
 
 import datetime
@@ -318,8 +318,19 @@ def make_thumbnail(*, resource_id):
 # ---------------------------------------------------------------------------
 
 
+def _dotted_quad(parts):
+    return len(parts) == 4 and all(
+        part.isascii() and part.isdigit() and int(part) <= 255 and (part == "0" or part[0] != "0")
+        for part in parts
+    )
+
+
 def client_network(address):
     """An address anonymised to its network: IPv4 to /24, IPv6 to /48 ('' when unparsable)."""
+    address = (address or "").strip()
+    parts = address.split(".")
+    if _dotted_quad(parts):  # the common case, without the ipaddress module's cost
+        return f"{parts[0]}.{parts[1]}.{parts[2]}.0/24"
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
@@ -393,41 +404,6 @@ def record_download(
     return True
 
 
-def track_download(*, resource_id, user, channel, remote_addr, method="GET"):
-    """Queue the recording of a download; write it here when the broker cannot be reached.
-
-    Never raises: the caller answers the download whatever happens to its tracking. HEAD
-    requests (link checkers, prefetchers) fetch nothing and are not counted.
-    """
-    from ..tasks.digital import record_download_event
-
-    if method == "HEAD":
-        return
-    event = {
-        "resource_id": resource_id,
-        "channel": channel,
-        "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
-        "client_network": client_network(remote_addr),
-        "at": timezone.now().isoformat(),
-        "event_key": str(uuid.uuid4()),
-    }
-    try:
-        record_download_event.apply_async(kwargs=event, retry=False)
-        return
-    except BROKER_ERRORS as exc:
-        if record_download_event.app.conf.task_always_eager:
-            logger.exception("download of resource %s not recorded", resource_id)
-            return
-        logger.warning("broker unreachable (%s); recording the download directly", exc)
-    except Exception:
-        logger.exception("download of resource %s not recorded", resource_id)
-        return
-    try:
-        record_download(**event)
-    except Exception:
-        logger.exception("download of resource %s not recorded", resource_id)
-
-
 # Signed download URLs reused for a fifth of their lifetime: every redirect still points to a
 # URL valid for at least 80 % of AWS_QUERYSTRING_EXPIRE, and a popular file is signed once a
 # minute per process instead of once per download (signing costs ~0.7 ms of CPU).
@@ -488,11 +464,17 @@ def file_response(resource, *, inline=False):
 # ---------------------------------------------------------------------------
 
 
-def _upsert_daily(counts):
-    """Add counts to DownloadDaily rows with one INSERT … ON CONFLICT DO UPDATE statement."""
+def upsert_daily(counts):
+    """Add counts to DownloadDaily rows with one INSERT … ON CONFLICT DO UPDATE statement.
+
+    Rows go in key order, so that two concurrent upserts lock them in the same order.
+    """
     table = connection.ops.quote_name(DownloadDaily._meta.db_table)
     count = connection.ops.quote_name("count")
-    rows = [(resource_id, day, province, n) for (resource_id, day, province), n in counts.items()]
+    rows = [
+        (resource_id, day, province, n)
+        for (resource_id, day, province), n in sorted(counts.items())
+    ]
     placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     sql = (
         f"INSERT INTO {table} (resource_id, date, province_code, {count}) "
@@ -518,7 +500,7 @@ def _roll_up_batch(batch_size):
             (resource_id, timezone.localdate(created_at), province_code)
             for _id, resource_id, created_at, province_code in events
         )
-        _upsert_daily(counts)
+        upsert_daily(counts)
         DownloadEvent.objects.filter(pk__in=[event[0] for event in events]).update(rolled_up=True)
     return len(events)
 
