@@ -25,6 +25,7 @@ key: never refused, never uncounted, never counted twice.
 """
 
 import datetime
+import functools
 import logging
 import os
 import time
@@ -134,7 +135,7 @@ ANONYMOUS = Holder(None, False)
 
 
 class Record(NamedTuple):
-    event_key: uuid.UUID
+    event_key: str  # 32 hex digits
     resource_id: int
     user_id: int | None
     channel: str
@@ -169,24 +170,31 @@ class Store:
 
 _stores = {}
 _failed_until = 0.0
+SWITCHED = ("broker_url", "task_always_eager", "task_default_queue")
 
 
 def tracking_store():
     """The Store of this process, or None: no Redis broker, or Redis failed a moment ago."""
     from config.celery import app
 
-    conf = app.conf
-    url = conf.broker_url or ""
-    if conf.task_always_eager or not url.startswith(("redis://", "rediss://", "unix://")):
-        return None
     if time.monotonic() < _failed_until:
         return None
-    key = (os.getpid(), url, conf.task_default_queue)
-    store = _stores.get(key)
-    if store is None:
-        _stores.clear()  # a forked process or another broker: the old pools are not ours
-        _lookups.clear()
-        store = _stores[key] = Store(url, conf.task_default_queue)
+    conf = app.conf
+    # Reading Celery settings costs tens of µs each; they only ever move by conf.update()
+    # (tests), which lands in conf.changes: a cheap key for the answer.
+    changes = conf.changes
+    key = (os.getpid(), *(changes.get(name) for name in SWITCHED))
+    try:
+        return _stores[key]
+    except KeyError:
+        pass
+    _stores.clear()  # a forked process or another broker: the old pools are not ours
+    _lookups.clear()
+    url = conf.broker_url or ""
+    store = None
+    if not conf.task_always_eager and url.startswith(("redis://", "rediss://", "unix://")):
+        store = Store(url, conf.task_default_queue)
+    _stores[key] = store
     return store
 
 
@@ -382,6 +390,7 @@ class Throttle(NamedTuple):
     window: int
 
 
+@functools.lru_cache(maxsize=16)
 def _parse_rate(rate):
     count, period = rate.split("/")
     return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
@@ -414,7 +423,7 @@ def encode(record):
     return "|".join(
         (
             RECORD_VERSION,
-            record.event_key.hex,
+            record.event_key,
             str(record.resource_id),
             "" if record.user_id is None else str(record.user_id),
             record.channel,
@@ -428,8 +437,11 @@ def decode(raw):
     if isinstance(raw, bytes):
         raw = raw.decode()
     _version, key, resource_id, user_id, channel, network, at = raw.split("|")
+    if len(key) != 32:
+        raise ValueError(key)
+    int(key, 16)  # 32 hex digits, or ValueError
     return Record(
-        uuid.UUID(key),
+        key,
         int(resource_id),
         int(user_id) if user_id else None,
         channel,
@@ -447,7 +459,7 @@ def count_download(decision, *, request, channel, throttle=None):
     same event key, so a record that reached Redis in spite of the error is counted once.
     """
     network = digital.client_network(request.META.get("REMOTE_ADDR"))
-    event_key, at = uuid.uuid4(), time.time()
+    event_key, at = uuid.uuid4().hex, time.time()
 
     def record_of(decision):
         resource_id, user_id = decision.resource.id, decision.holder.user_id
@@ -546,32 +558,28 @@ EVENT_COLUMNS = (
 
 
 def _insert_events(rows):
-    """Insert event rows; answer the event keys (hex) of those that were not there yet."""
-    fields = {
-        column: DownloadEvent._meta.get_field(column.removesuffix("_id"))
-        for column in EVENT_COLUMNS
-    }
+    """Insert event rows; answer the event keys (hex) of those that were not there yet.
+
+    Values go as they are: both databases take the key as 32 hex digits (SQLite's UUIDField
+    stores exactly that) and the time through the backend's own adapter.
+    """
     table = connection.ops.quote_name(DownloadEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(fields[c].column) for c in EVENT_COLUMNS)
-    key_column = connection.ops.quote_name(fields["event_key"].column)
+    columns = ", ".join(connection.ops.quote_name(column) for column in EVENT_COLUMNS)
+    key_column = connection.ops.quote_name("event_key")
+    row_placeholder = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
     inserted = set()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
-            placeholders = ", ".join(
-                ["(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"] * len(chunk)
-            )
-            params = [
-                fields[column].get_db_prep_save(value, connection)
-                for row in chunk
-                for column, value in zip(EVENT_COLUMNS, row, strict=True)
-            ]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))} "
                 f"ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
-                params,
+                [value for row in chunk for value in row],
             )
-            inserted.update(uuid.UUID(str(key)).hex for (key,) in cursor.fetchall())
+            inserted.update(
+                key.hex if isinstance(key, uuid.UUID) else uuid.UUID(key).hex
+                for (key,) in cursor.fetchall()
+            )
     return inserted
 
 
@@ -583,7 +591,7 @@ def record_batch(records):
     writing the same records again, wholly or partly, adds nothing. Records of resources
     deleted meanwhile are dropped. Answers the number of downloads counted.
     """
-    unique = {record.event_key.hex: record for record in records}
+    unique = {record.event_key: record for record in records}
     with transaction.atomic():
         # Resource rows locked in id order: concurrent batches queue up instead of deadlocking,
         # and a resource cannot be deleted under this batch.
@@ -597,13 +605,19 @@ def record_batch(records):
         if not kept:
             return 0
         memberships = _first_memberships({r.user_id for r in kept if r.user_id is not None})
-        rows, places = [], {}
+        adapt_time = connection.ops.adapt_datetimefield_value
+        rows, places, days = [], {}, {}
         for record in kept:
             facility_id, region_id, province_code = memberships.get(
                 record.user_id, (None, None, "")
             )
             at = datetime_of(record.at)
-            places[record.event_key.hex] = (record.resource_id, at, province_code)
+            # Local dates by the minute: every time zone's offset is a whole number of them.
+            minute = int(record.at // 60)
+            day = days.get(minute)
+            if day is None:
+                day = days[minute] = timezone.localdate(at)
+            places[record.event_key] = (record.resource_id, day, province_code)
             rows.append(
                 (
                     record.resource_id,
@@ -613,7 +627,7 @@ def record_batch(records):
                     province_code,
                     record.channel,
                     record.client_network,
-                    at,
+                    adapt_time(at),
                     True,
                     record.event_key,
                 )
@@ -626,12 +640,7 @@ def record_batch(records):
             DigitalResource.objects.filter(pk=resource_id).update(
                 download_count=F("download_count") + per_resource[resource_id]
             )
-        digital.upsert_daily(
-            Counter(
-                (resource_id, timezone.localdate(at), province)
-                for resource_id, at, province in (places[key] for key in inserted)
-            )
-        )
+        digital.upsert_daily(Counter(places[key] for key in inserted))
     return len(inserted)
 
 
