@@ -7,7 +7,8 @@ A download answers in the web process with no database query in the common case:
   that every change of a resource, a token, a user, a membership or a coordinator role replaces
   after its commit (signals below). Each download checks the version in the same Lua script
   that counts it, so a withdrawal stops downloads at once in every process; the dictionaries
-  are also dropped after LOOKUP_TTL seconds, the bound on staleness should Redis miss a bump;
+  are also dropped after LOOKUP_TTL seconds, a bound on staleness should a bump be lost (a
+  bump that fails is made again by its process as soon as it reaches Redis again);
 - the script then applies the API throttle (a fixed-window counter) and appends one compact
   event record to a Redis list: one round trip, no Celery envelope.
 
@@ -56,7 +57,7 @@ from . import digital
 logger = logging.getLogger(__name__)
 
 # Seconds a process keeps its lookups at most, even when the version did not move.
-LOOKUP_TTL = 30
+LOOKUP_TTL = 300
 LOOKUP_LIMIT = 50_000
 # After Redis failed, this process writes downloads directly for that long before trying again.
 REDIS_BACKOFF = 2.0
@@ -222,8 +223,12 @@ class Lookups:
 
     def current(self, store):
         """Start a new generation: the version from Redis (created if missing)."""
+        global _bump_pending
         self.clear()
         client = store.client
+        if _bump_pending:  # a change this process made while Redis was out of reach
+            client.set(store.version_key, uuid.uuid4().hex)
+            _bump_pending = False
         version = client.get(store.version_key)
         if version is None:
             client.set(store.version_key, uuid.uuid4().hex, nx=True)
@@ -293,14 +298,19 @@ def bump_lookup_version(**_signal):
     transaction.on_commit(_bump_now, robust=True)
 
 
+_bump_pending = False
+
+
 def _bump_now():
+    global _bump_pending
+    _bump_pending = True
     store = tracking_store()
     if store is None:
-        return
+        return  # no Redis (nothing cached anywhere), or out of reach: bumped when back
     try:
         store.client.set(store.version_key, uuid.uuid4().hex)
+        _bump_pending = False
     except redis.RedisError as exc:
-        # Other processes then keep their lookups for LOOKUP_TTL seconds at most.
         _store_failed(exc)
 
 

@@ -364,3 +364,22 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_counts_nothi
     time.sleep(0.5)
     assert totals(resource) == (300, 300, 300)
     assert DownloadEvent.objects.values("event_key").distinct().count() == 300
+
+
+def test_a_change_made_while_redis_hung_is_announced_once_redis_answers_again(
+    tracking_redis, client, admin_user
+):
+    resource = stored_resource()
+    assert client.get(api_download(resource.pk)).status_code == 200
+    store = downloads.tracking_store()
+    before = store.client.get(store.version_key)
+    tracking_redis.pause()
+    try:
+        services.withdraw_resource(resource=resource, by=admin_user)  # its bump times out
+        assert client.get(api_download(resource.pk)).status_code == 404  # from the database
+    finally:
+        tracking_redis.resume()
+    downloads._failed_until = 0.0
+    assert client.get(api_download(resource.pk)).status_code == 404
+    # Other processes, whose lookups still hold the resource, see a new version now.
+    assert store.client.get(store.version_key) != before
