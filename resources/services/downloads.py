@@ -314,6 +314,16 @@ def _bump_now():
         _store_failed(exc)
 
 
+# What a download reads of a resource; a save of other fields alone (a counter) changes nothing.
+DOWNLOAD_FIELDS = frozenset({"status", "access", "file", "original_filename", "content_type"})
+
+
+def _resource_saved(update_fields=None, **signal):
+    if update_fields is not None and DOWNLOAD_FIELDS.isdisjoint(update_fields):
+        return
+    bump_lookup_version(**signal)
+
+
 def _user_saved(update_fields=None, **signal):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # signing in changes nothing a download checks
@@ -326,7 +336,11 @@ def connect_signals():
 
     from facilities.models import Membership, ProvincialCoordinator
 
-    for model in (DigitalResource, Token, Membership, ProvincialCoordinator):
+    post_save.connect(_resource_saved, sender=DigitalResource, dispatch_uid="download-lookups")
+    post_delete.connect(
+        bump_lookup_version, sender=DigitalResource, dispatch_uid="download-lookups"
+    )
+    for model in (Token, Membership, ProvincialCoordinator):
         uid = f"download-lookups-{model._meta.label_lower}"
         post_save.connect(bump_lookup_version, sender=model, dispatch_uid=uid)
         post_delete.connect(bump_lookup_version, sender=model, dispatch_uid=uid)
