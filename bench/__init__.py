@@ -12,6 +12,7 @@ Benchmarks print timings together with ratios against a baseline measured in the
 correctness, never speed.
 """
 
+import gc
 import statistics
 import time
 
@@ -26,6 +27,31 @@ def median_seconds(function, *, repeat=15, setup=None):
         function()
         timings.append(time.perf_counter() - started)
     return statistics.median(timings)
+
+
+def interleaved_min_seconds(functions, *, repeat=15, warmup=3):
+    """Least wall-clock time of each of `functions` (name → callable), measured in turns.
+
+    For comparing an endpoint with its baseline on a shared machine: each round runs every
+    function once, so a burst of load elsewhere hits all of them rather than whichever
+    happened to be measured then; the minimum keeps the run least disturbed (load only ever
+    adds time); warm-up rounds fill caches first; and the garbage collector runs between
+    timings, not inside one.
+    """
+    timings = {name: [] for name in functions}
+    for round_number in range(warmup + repeat):
+        for name, function in functions.items():
+            gc.collect()
+            gc.disable()
+            try:
+                started = time.perf_counter()
+                function()
+                elapsed = time.perf_counter() - started
+            finally:
+                gc.enable()
+            if round_number >= warmup:
+                timings[name].append(elapsed)
+    return {name: min(values) for name, values in timings.items()}
 
 
 def milliseconds(seconds):

@@ -265,11 +265,16 @@ def delete_queue(queue):
     """Remove a queue, what waits in it and its bindings from the benchmark broker."""
     with celery_app.connection_for_write(BROKER_URL) as conn:
         channel = conn.default_channel
-        channel.client.delete(
+        client = channel.client
+        client.delete(
             *{channel._q_for_pri(queue, priority) for priority in channel.priority_steps},
             channel.keyprefix_queue % queue,
             channel.keyprefix_binding_permanent % queue,
         )
+        # The download records, lookup version and throttle counters kept under its name.
+        stale = list(client.scan_iter(match=f"kepu:downloads:{queue}:*", count=1000))
+        if stale:
+            client.delete(*stale)
 
 
 def queued_tasks(queue):

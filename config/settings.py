@@ -247,6 +247,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_BEAT_SCHEDULE = {
+    # Download records queued on Redis by the web processes, written in batches.
+    "drain-download-events": {
+        "task": "resources.tasks.drain_download_events",
+        "schedule": 1.0,
+        "options": {"expires": 10},
+    },
     "roll-up-downloads": {
         "task": "resources.tasks.roll_up_downloads",
         "schedule": 300.0,
@@ -309,6 +315,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "resources.api.digital.document_download",
         "config.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -11,6 +11,8 @@ from .api import build_router
 from .views import healthz, home
 
 urlpatterns = [
+    # Downloads first: the hottest path resolves without trying every other pattern.
+    path("api/v1/", include("resources.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(build_router().urls)),

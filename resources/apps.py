@@ -7,7 +7,8 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Resources and kits")
 
     def ready(self):
-        from .services import bundles, digital
+        from .services import bundles, digital, downloads
 
         bundles.connect_signals()
         digital.connect_signals()
+        downloads.connect_signals()

@@ -50,11 +50,15 @@ class ResourceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+def sees_member_only_resources(scope):
+    """Member-only resources are for facility staff, coordinators and administrators."""
+    return bool(scope.is_admin or scope.is_coordinator or scope.facility_ids)
+
+
 class DigitalResourceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Public resources for everyone; member-only ones for facility staff and reviewers."""
-        scope = get_scope(user)
-        if scope.is_admin or scope.is_coordinator or scope.facility_ids:
+        if sees_member_only_resources(get_scope(user)):
             return self
         return self.filter(access=ResourceAccess.PUBLIC)
 

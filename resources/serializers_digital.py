@@ -9,6 +9,7 @@ import time
 
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -115,9 +116,22 @@ class DigitalResourceSerializer(serializers.ModelSerializer):
         return absolute(self.context.get("request"), url)
 
 
+def _iso_time_in(zone):
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, "Z" for UTC) without
+    its per-value settings lookups: two per row were a fifth of the page's time."""
+
+    def as_time(value):
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return as_time
+
+
 def catalogue_rows(rows, request):
     """Serialise .values(*VALUE_COLUMNS) rows exactly as DigitalResourceSerializer would."""
-    as_time = serializers.DateTimeField().to_representation
+    as_time = _iso_time_in(timezone.get_current_timezone())
     download_prefix = absolute(request, reverse("digital-resource-list"))
     return [
         {

@@ -2,9 +2,9 @@
 
 Every door (admin, API, pages, tasks) goes through these functions. Files are checked before
 anything is stored: size limit, SHA-256, and a content type sniffed from the bytes that must
-match the chosen format. Downloads are recorded by a Celery task, or right here when the broker
-cannot be reached, so a download is never refused and never left uncounted because tracking
-failed.
+match the chosen format. Downloads are queued on Redis and written in batches (downloads.py),
+or written here by record_download when Redis cannot be reached, so a download is never
+refused and never left uncounted because tracking failed.
 """
 
 import datetime
@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.stats import figures_changed
 from config.errors import BadRequest, InvalidTransition, NotAllowed
-from config.tasks import send_task, send_task_on_commit
+from config.tasks import send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
@@ -298,8 +298,19 @@ def make_thumbnail(*, resource_id):
 # ---------------------------------------------------------------------------
 
 
+def _dotted_quad(parts):
+    return len(parts) == 4 and all(
+        part.isascii() and part.isdigit() and int(part) <= 255 and (part == "0" or part[0] != "0")
+        for part in parts
+    )
+
+
 def client_network(address):
     """An address anonymised to its network: IPv4 to /24, IPv6 to /48 ('' when unparsable)."""
+    address = (address or "").strip()
+    parts = address.split(".")
+    if _dotted_quad(parts):  # the common case, without the ipaddress module's cost
+        return f"{parts[0]}.{parts[1]}.{parts[2]}.0/24"
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
@@ -373,30 +384,6 @@ def record_download(
     return True
 
 
-def track_download(*, resource_id, user, channel, remote_addr, method="GET"):
-    """Queue the recording of a download; write it here when the broker cannot be reached.
-
-    Never raises: the caller answers the download whatever happens to its tracking. HEAD
-    requests (link checkers, prefetchers) fetch nothing and are not counted.
-    """
-    from ..tasks.digital import record_download_event
-
-    if method == "HEAD":
-        return
-    event = {
-        "resource_id": resource_id,
-        "channel": channel,
-        "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
-        "client_network": client_network(remote_addr),
-        "at": timezone.now().isoformat(),
-        "event_key": str(uuid.uuid4()),
-    }
-    try:
-        send_task(record_download_event, **event)  # recorded here when the broker is down
-    except Exception:
-        logger.exception("download of resource %s not recorded", resource_id)
-
-
 # Signed download URLs reused for a fifth of their lifetime: every redirect still points to a
 # URL valid for at least 80 % of AWS_QUERYSTRING_EXPIRE, and a popular file is signed once a
 # minute per process instead of once per download (signing costs ~0.7 ms of CPU).
@@ -461,11 +448,17 @@ def file_response(resource, *, inline=False):
 # ---------------------------------------------------------------------------
 
 
-def _upsert_daily(counts):
-    """Add counts to DownloadDaily rows with one INSERT … ON CONFLICT DO UPDATE statement."""
+def upsert_daily(counts):
+    """Add counts to DownloadDaily rows with one INSERT … ON CONFLICT DO UPDATE statement.
+
+    Rows go in key order, so that two concurrent upserts lock them in the same order.
+    """
     table = connection.ops.quote_name(DownloadDaily._meta.db_table)
     count = connection.ops.quote_name("count")
-    rows = [(resource_id, day, province, n) for (resource_id, day, province), n in counts.items()]
+    rows = [
+        (resource_id, day, province, n)
+        for (resource_id, day, province), n in sorted(counts.items())
+    ]
     placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     sql = (
         f"INSERT INTO {table} (resource_id, date, province_code, {count}) "
@@ -491,7 +484,7 @@ def _roll_up_batch(batch_size):
             (resource_id, timezone.localdate(created_at), province_code)
             for _id, resource_id, created_at, province_code in events
         )
-        _upsert_daily(counts)
+        upsert_daily(counts)
         DownloadEvent.objects.filter(pk__in=[event[0] for event in events]).update(rolled_up=True)
         # The downloads since the figures were cached show up now, not at the cache's expiry.
         resource_ids = {resource_id for resource_id, _day, _province in counts}

@@ -3,15 +3,19 @@ preview, and the tracked download (channel `web`)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from rest_framework.exceptions import NotAuthenticated
 
 from ..files import is_picture
 from ..filters_digital import CatalogueFilter
 from ..models import DownloadChannel
 from ..serializers_digital import thumbnail_url
 from ..services import digital as services
+from ..services import downloads
 
 app_name = "digital"
 
@@ -85,21 +89,72 @@ def resource_detail(request, pk):
     )
 
 
+@require_safe
 def download(request, pk):
-    """Record the download and answer with the file (redirect to storage, or streamed)."""
-    resource, sign_in = _resource_or_sign_in(
-        request, pk, "id", "file", "original_filename", "content_type"
-    )
-    if sign_in:
-        return sign_in
-    services.track_download(
-        resource_id=resource.pk,
-        user=request.user,
-        channel=DownloadChannel.WEB,
-        remote_addr=request.META.get("REMOTE_ADDR"),
-        method=request.method,
-    )
-    return services.file_response(resource)
+    """Count the download (channel `web`) and answer with the file: redirect or stream."""
+    decision = downloads.decide(pk, user=request.user)
+    if decision.resource is not None and request.method == "GET":
+        decision = downloads.count_download(decision, request=request, channel=DownloadChannel.WEB)
+    if decision.resource is None:
+        if decision.sign_in:
+            return redirect_to_login(request.get_full_path())
+        raise Http404
+    return services.file_response(decision.resource)
+
+
+def _token_key(request):
+    """The key of an `Authorization: Token <key>` header: None without one, '' if malformed."""
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    parts = header.split()
+    if parts[0].lower() != "token":
+        return None  # another scheme: left to the session, as DRF does
+    return parts[1] if len(parts) == 2 else ""
+
+
+def _api_error(status, detail, headers=None):
+    response = JsonResponse({"detail": str(detail)}, status=status, headers=headers)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def api_download(request, pk):
+    """GET /api/v1/digital-resources/{id}/download/: count (channel `api`), answer 302.
+
+    A plain view, not DRF: the same access rules (public to anyone, member-only to a token or
+    a session of facility staff, coordinators and administrators; 401 with WWW-Authenticate
+    for an anonymous client or a bad token, 404 otherwise), the API's throttle rates, and
+    DRF's error bodies, without its per-request machinery.
+    """
+    pk = int(pk)
+    token_key = _token_key(request)
+    if token_key == "":
+        return _api_error(401, _("Invalid token header."), {"WWW-Authenticate": "Token"})
+    user = request.user if token_key is None else None
+    decision = downloads.decide(pk, token_key=token_key, user=user)
+    if decision.resource is not None and request.method == "GET":
+        try:
+            decision = downloads.count_download(
+                decision,
+                request=request,
+                channel=DownloadChannel.API,
+                throttle=downloads.throttle_for(request, decision.holder),
+            )
+        except downloads.Throttled as throttled:
+            return _api_error(
+                429,
+                _("Request was throttled. Expected available in %d seconds.") % throttled.wait,
+                {"Retry-After": str(throttled.wait)},
+            )
+    if decision.bad_token:
+        return _api_error(401, _("Invalid token."), {"WWW-Authenticate": "Token"})
+    if decision.resource is None:
+        if decision.sign_in:
+            return _api_error(401, NotAuthenticated.default_detail, {"WWW-Authenticate": "Token"})
+        return _api_error(404, _("Not found."))
+    return services.file_response(decision.resource)
 
 
 def view_file(request, pk):

@@ -92,7 +92,7 @@ def test_a_token_of_facility_staff_downloads_a_member_resource(api_client):
 @pytest.mark.django_db
 def test_a_signed_in_user_without_a_facility_gets_404_for_member_resources(api_client):
     resource = stored_resource(access=ResourceAccess.MEMBERS)
-    api_client.force_authenticate(factories.UserFactory())
+    api_client.force_login(factories.UserFactory())  # a session: the download is a plain view
     assert api_client.get(api_download(resource.pk)).status_code == 404
 
 
@@ -187,10 +187,15 @@ def test_roll_up_counts_per_resource_local_day_and_province():
 
 
 @pytest.mark.django_db
-def test_the_beat_schedule_names_the_roll_up_task(settings):
+def test_the_beat_schedule_names_the_roll_up_and_drain_tasks(settings):
+    import resources.tasks  # noqa: F401 - what the worker's autodiscovery imports
     from config.celery import app
 
-    assert settings.CELERY_BEAT_SCHEDULE["roll-up-downloads"]["task"] in app.tasks
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["roll-up-downloads"]["task"] in app.tasks
+    assert schedule["drain-download-events"]["task"] in app.tasks
+    # Queued downloads wait for the next drain: a few seconds at most.
+    assert schedule["drain-download-events"]["schedule"] <= 2
 
 
 @pytest.mark.django_db(transaction=True)
