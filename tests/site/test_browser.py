@@ -1,0 +1,126 @@
+"""chromium on a phone-sized screen: the menu opens without JavaScript, the main pages never
+scroll sideways, the first load asks for nothing missing, and axe-core finds no serious
+accessibility fault on the home page.
+
+axe-core (MPL-2.0, tests/assets/axe.min.js with its licence beside it) is injected through
+Playwright's evaluate, which the site's content security policy does not block.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from events.models import ActivityStatus
+from tests import factories
+from tests.fixtures.browser import open_menu
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 360, "height": 740}
+AXE = Path(__file__).resolve().parent.parent / "assets" / "axe.min.js"
+
+
+@pytest.fixture
+def browser_context_options():
+    return {"locale": "en-US", "viewport": PHONE}
+
+
+@pytest.fixture
+def site():
+    """A campaign with a verified activity, a resource and a kit: every home section shows."""
+    campaign = factories.CampaignFactory(slug="demo", title="践行二十大 健康享未来")
+    factories.ActivityFactory(campaign=campaign, status=ActivityStatus.VERIFIED)
+    factories.DigitalResourceFactory(title="健康生活方式宣传海报")
+    factories.KitFactory()
+    return campaign
+
+
+def overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_the_phone_menu_opens_without_javascript(live_server, chromium_browser, site):
+    context = chromium_browser.new_context(
+        locale="en-US", viewport=PHONE, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        header = page.locator("header.site-header").bounding_box()
+        assert header["height"] <= 90  # compact: the name and one button
+        campaigns = page.locator("nav.main-nav").get_by_role("link", name="Campaigns")
+        expect(campaigns).to_be_hidden()
+        toggle = page.get_by_text("Menu", exact=True)
+        expect(toggle).to_be_visible()
+        toggle.click()
+        expect(campaigns).to_be_visible()
+        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(page.locator("#language-select")).to_be_visible()
+        assert overflow(page) <= 0
+        campaigns.click()
+        page.wait_for_url(f"{live_server.url}/campaigns/")
+        expect(page.get_by_role("link", name="践行二十大 健康享未来")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_menu_works_from_the_keyboard(live_server, browser_page, site):
+    page = browser_page
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the site's name
+    page.keyboard.press("Tab")  # the menu button
+    assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    page.keyboard.press("Enter")
+    expect(page.locator("details.site-menu")).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Home"
+
+
+def test_the_main_pages_never_scroll_sideways_on_a_phone(live_server, browser_page, site):
+    page = browser_page
+    resource = factories.DigitalResourceFactory(title="科普大篷车讲解词")
+    paths = [
+        "/",
+        "/campaigns/",
+        "/campaigns/demo/",
+        "/activities/",
+        "/resources/",
+        f"/resources/{resource.pk}/",
+        "/kits/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/api/docs/",
+    ]
+    for path in paths:
+        page.goto(live_server.url + path)
+        assert overflow(page) <= 0, path
+        open_menu(page)
+        assert overflow(page) <= 0, f"{path} with the menu open"
+
+
+def test_the_first_load_asks_for_nothing_that_is_missing(live_server, browser_page, site):
+    page = browser_page
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    page.goto(live_server.url + "/")
+    page.wait_for_load_state("networkidle")
+    assert missing == []
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(live_server.url + icon).status == 200
+    assert page.request.get(live_server.url + "/favicon.ico").status == 200
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_axe_finds_no_serious_fault_on_the_home_page(live_server, browser_page, site, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_server.url + "/")
+    page.evaluate(AXE.read_text())
+    violations = page.evaluate(
+        """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
+    )
+    assert violations == []
