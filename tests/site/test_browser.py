@@ -112,15 +112,45 @@ def test_the_first_load_asks_for_nothing_that_is_missing(live_server, browser_pa
     assert page.request.get(live_server.url + "/favicon.ico").status == 200
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_axe_finds_no_serious_fault_on_the_home_page(live_server, browser_page, site, width):
-    page = browser_page
-    page.set_viewport_size({"width": width, "height": 800})
-    page.goto(live_server.url + "/")
+def serious_violations(page):
     page.evaluate(AXE.read_text())
-    violations = page.evaluate(
+    return page.evaluate(
         """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')
             .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
     )
-    assert violations == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_axe_finds_no_serious_fault_on_the_public_pages(live_server, browser_page, site, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in ("/", "/campaigns/demo/", "/resources/", "/activities/", "/accounts/login/"):
+        page.goto(live_server.url + path)
+        assert serious_violations(page) == [], path
+
+
+def test_axe_finds_no_serious_fault_on_a_form_in_error(live_server, browser_page, site):
+    page = browser_page
+    page.goto(live_server.url + "/accounts/signup/")
+    page.get_by_role("button", name="Create account").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#id_username")).to_be_focused()
+    assert serious_violations(page) == []
+
+
+def test_axe_finds_no_serious_fault_in_the_admin(live_server, browser_page, site):
+    factories.AdminFactory(username="centre", password="centre-Secret-2024")
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "centre")
+    page.fill("#id_password", "centre-Secret-2024")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    for path in ("/admin/", "/admin/facilities/membership/add/", "/admin/campaigns/campaign/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert serious_violations(page) == [], path
