@@ -76,6 +76,34 @@ def test_the_menu_works_from_the_keyboard(live_server, browser_page, site):
     expect(page.locator("details.site-menu")).to_have_attribute("open", "")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Home"
+    page.keyboard.press("Escape")  # site.js: Escape folds the menu and returns to its button
+    expect(page.locator("details.site-menu")).not_to_have_attribute("open", "")
+    assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+
+
+def test_the_account_drop_down_closes_on_a_click_elsewhere(live_server, browser_page, site):
+    factories.AdminFactory(username="centre", password="centre-Secret-2024")
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "centre")
+    page.fill("#id_password", "centre-Secret-2024")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Sign in").click()
+    header = page.locator("header.site-header").bounding_box()
+    assert header["height"] <= 110  # two rows: name and account, then the menu
+    expect(page.locator("summary.menu-toggle")).to_be_hidden()
+    expect(page.locator("nav.main-nav").get_by_role("link", name="Campaigns")).to_be_visible()
+    dashboard = page.locator("header").get_by_role("link", name="Dashboard", exact=True)
+    expect(dashboard).to_be_hidden()
+    page.locator("summary.user-menu-toggle").click()
+    expect(dashboard).to_be_visible()
+    page.locator("main h1, main h2").first.click()
+    expect(dashboard).to_be_hidden()
+    page.locator("summary.user-menu-toggle").click()
+    with page.expect_navigation():
+        dashboard.click()
+    assert page.url.endswith("/dashboard/")
 
 
 def test_the_main_pages_never_scroll_sideways_on_a_phone(live_server, browser_page, site):
