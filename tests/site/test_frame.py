@@ -123,3 +123,13 @@ def test_the_header_groups_the_signed_in_users_items(client, admin_user):
         assert link in user_menu
     main_nav = re.search(r'<nav class="main-nav".*?</nav>', page, re.S).group(0)
     assert "/admin/" not in main_nav and "/campaigns/" in main_nav
+
+
+def test_category_names_follow_the_language_when_an_english_name_exists(client):
+    named = factories.CategoryFactory(name="海报", name_en="Posters")
+    factories.DigitalResourceFactory(title="健康生活方式宣传海报", category=named)
+    english = client.get(reverse("digital:catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(reverse("digital:catalogue"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<span>Posters</span>" in english and ">Posters</option>" in english
+    assert "<span>海报</span>" in chinese.content.decode()
+    assert "Posters" not in chinese.content.decode()
