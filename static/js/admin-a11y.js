@@ -1,5 +1,6 @@
-// The admin's select2 boxes carry no accessible name of their own (axe: aria-input-field-name):
-// give each the text of its field's label, now and for inline rows added later.
+// Names the admin leaves out, now and for inline rows added later: select2 boxes carry no
+// accessible name of their own (axe: aria-input-field-name), and the controls of a tabular
+// inline have only their column's heading (axe: label).
 (function () {
   function labelText(select) {
     var label = select.id && document.querySelector('label[for="' + select.id + '"]');
@@ -15,9 +16,23 @@
       });
     });
   }
+  function nameInlineCells(root) {
+    root.querySelectorAll(".tabular tbody td").forEach(function (cell) {
+      var table = cell.closest("table");
+      var headings = table && table.tHead && table.tHead.rows[0];
+      var heading = headings && headings.cells[cell.cellIndex];
+      var text = heading ? heading.textContent.trim() : "";
+      if (!text) return;
+      cell.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (control) {
+        var labelled = control.labels && control.labels.length;
+        if (!labelled && control.getAttribute("aria-label") !== text) control.setAttribute("aria-label", text);
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     name(document);
+    nameInlineCells(document);
     var content = document.getElementById("content") || document.body;
-    new MutationObserver(function () { name(content); }).observe(content, { childList: true, subtree: true });
+    new MutationObserver(function () { name(content); nameInlineCells(content); }).observe(content, { childList: true, subtree: true });
   });
 })();

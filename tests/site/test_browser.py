@@ -178,7 +178,13 @@ def test_axe_finds_no_serious_fault_in_the_admin(live_server, browser_page, site
     page.fill("#id_password", "centre-Secret-2024")
     with page.expect_navigation():
         page.click("input[type=submit]")
-    for path in ("/admin/", "/admin/facilities/membership/add/", "/admin/campaigns/campaign/"):
+    admin_pages = (
+        "/admin/",
+        "/admin/facilities/membership/add/",
+        "/admin/campaigns/campaign/",
+        "/admin/events/activity/add/",
+    )
+    for path in admin_pages:
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert serious_violations(page) == [], path
