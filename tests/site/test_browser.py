@@ -149,13 +149,19 @@ def serious_violations(page):
     )
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_axe_finds_no_serious_fault_on_the_public_pages(live_server, browser_page, site, width):
-    page = browser_page
-    page.set_viewport_size({"width": width, "height": 800})
-    for path in ("/", "/campaigns/demo/", "/resources/", "/activities/", "/accounts/login/"):
-        page.goto(live_server.url + path)
-        assert serious_violations(page) == [], path
+@pytest.mark.parametrize(("locale", "width"), [("en-US", 360), ("en-US", 1280), ("zh-CN", 360)])
+def test_axe_finds_no_serious_fault_on_the_public_pages(
+    live_server, chromium_browser, site, locale, width
+):
+    context = chromium_browser.new_context(locale=locale, viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        for path in ("/", "/campaigns/demo/", "/resources/", "/activities/", "/accounts/login/"):
+            page.goto(live_server.url + path)
+            assert serious_violations(page) == [], f"{locale} {width} {path}"
+            assert overflow(page) <= 0, f"{locale} {width} {path}"
+    finally:
+        context.close()
 
 
 def test_axe_finds_no_serious_fault_on_a_form_in_error(live_server, browser_page, site):
