@@ -350,7 +350,7 @@ class _ProvinceTable:
     @staticmethod
     def name(code, names):
         if not code:
-            return str(_("Unknown"))
+            return str(_("No province (anonymous downloads)"))
         return names.get(code, code)
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the form renderer below finds Django's widget templates here
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -64,7 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, its admin section translated
     "csp",
     "facilities",
     "campaigns",
@@ -108,6 +109,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through templates/forms/ (one field and error pattern, see config/forms.py).
+FORM_RENDERER = "config.forms.SiteFormRenderer"
 
 # Database: SQLite file by default, anything dj-database-url understands otherwise.
 DATABASES = {
@@ -170,6 +174,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -9,6 +10,11 @@ from resources.files import delivery
 
 from .api import build_router
 from .views import healthz, home
+
+# The administration carries the platform's name, in the reader's language.
+admin.site.site_header = _("National Mobile Science Popularization Service Platform")
+admin.site.site_title = _("Platform administration")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     # Downloads first: the hottest path resolves without trying every other pattern.
@@ -18,7 +24,11 @@ urlpatterns = [
     path("api/v1/", include(build_router().urls)),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/docs.html"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("facilities.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),

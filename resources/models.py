@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -27,6 +28,13 @@ class Category(models.Model):
         ordering = ["position", "slug"]
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """The English name on English pages when there is one, the Chinese name otherwise."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
 

@@ -198,7 +198,7 @@ def build_known_data():
 
 
 def unknown():
-    return gettext("Unknown")
+    return gettext("No province (anonymous downloads)")
 
 
 def today_local():

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from events.models import Activity, ActivityStatus
+from tests.fixtures.browser import open_menu
 
 from . import images
 
@@ -29,6 +30,7 @@ def sign_in(page, base_url, user, next_path):
 
 
 def sign_out(page):
+    open_menu(page)
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("Sign out")).click()
 
@@ -90,6 +92,7 @@ def test_staff_report_an_admin_verifies_the_public_sees_it(live_server, browser_
 
     # The public finds it on the feed, with its thumbnail, and opens it.
     page.goto(base + "/")
+    open_menu(page)
     with page.expect_navigation():
         page.locator("nav.main-nav").get_by_role("link", name="Activities").click()
     card = page.locator(".activity-card", has_text="健康科普嘉年华")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from campaigns.models import Participation
 from facilities.models import Facility, RegionLevel
 from tests import factories
+from tests.fixtures.browser import open_menu
 
 PHONE = {"width": 360, "height": 740}
 
@@ -26,7 +27,9 @@ def fits_the_screen(page):
 
 
 def sign_out(page):
+    open_menu(page)
     page.get_by_role("button", name=re.compile("Sign out")).click()
+    open_menu(page)
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
 
@@ -51,6 +54,7 @@ def test_sign_up_register_get_approved_and_apply(live_server, browser_page, tran
 
     # 1. Sign up.
     page.goto(f"{base}/")
+    open_menu(page)
     page.get_by_role("link", name="Register").click()
     page.get_by_label("Username").fill("heihe-staff")
     page.get_by_label("E-mail address").fill("heihe@example.org")
@@ -88,6 +92,7 @@ def test_sign_up_register_get_approved_and_apply(live_server, browser_page, tran
 
     # 3. The national administrator approves it from the review page.
     sign_in(page, base, "centre", "centre-Secret-2024")
+    open_menu(page)
     page.get_by_role("link", name="Review facilities").click()
     item = page.locator(f"#facility-{facility.pk}")
     expect(item).to_contain_text("黑河市流动科技馆")
@@ -100,6 +105,7 @@ def test_sign_up_register_get_approved_and_apply(live_server, browser_page, tran
 
     # 4. The facility applies to the demo campaign.
     sign_in(page, base, "heihe-staff", "Kepu-2022-heihe!")
+    open_menu(page)
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("link", name="Demo joint action").click()
     page.get_by_role("button", name="Apply to take part").click()

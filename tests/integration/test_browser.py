@@ -3,6 +3,7 @@
 import pytest
 
 from tests import factories
+from tests.fixtures.browser import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -16,6 +17,7 @@ def browser_context_options():
 
 
 def switch_language(page, code):
+    open_menu(page)  # on a phone the switch sits in the menu
     page.select_option("#language-select", code)
     with page.expect_navigation():
         page.click("#language-submit")

@@ -3,6 +3,7 @@
 import pytest
 
 from resources.models import KitRequest, KitRequestStatus
+from tests.fixtures.browser import open_menu
 from tests.resources.kits_support import (
     build_world,
     fast_passwords,  # noqa: F401 (autouse fixture)
@@ -26,8 +27,9 @@ def sign_in(page, base, user, next_path):
 
 
 def sign_out(page):
+    open_menu(page)
     with page.expect_navigation():
-        page.click(".main-nav button[type=submit]")
+        page.click(".user-menu button[type=submit]")
 
 
 def fits_the_screen(page):
@@ -71,6 +73,7 @@ def test_staff_request_admin_approve_and_ship_staff_confirm_receipt(live_server,
 
     # The staff confirm receipt from "My requests".
     sign_in(page, base, world.staff, "/kits/requests/")
+    open_menu(page)
     page.click("text=My requests")
     page.get_by_role("link", name=str(kit_request.pk), exact=True).click()
     assert "EA123456789CN" in page.locator("main").inner_text()
