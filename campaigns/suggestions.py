@@ -95,8 +95,10 @@ def _reasons(candidate, today, stop_kind):
                 )
                 % {"count": months}
             )
+        elif candidate.last_reached_on >= today:
+            reasons.append(_("reached today"))
         else:
-            days = max(0, (today - candidate.last_reached_on).days)
+            days = (today - candidate.last_reached_on).days
             reasons.append(
                 ngettext("last reached %(count)d day ago", "last reached %(count)d days ago", days)
                 % {"count": days}

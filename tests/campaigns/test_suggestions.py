@@ -339,3 +339,20 @@ def test_the_public_set_page_shows_no_suggestions(province, client):
     html = client.get(f"/exhibition-sets/{world.exhibition_set.pk}/").content.decode()
     assert 'class="plan-here"' not in html
     assert "suggestions-title" not in html
+
+
+@pytest.mark.parametrize(
+    "last, expected",
+    [
+        (datetime.date(2026, 3, 10), "reached today"),
+        (datetime.date(2026, 3, 9), "last reached 1 day ago"),
+        (datetime.date(2026, 2, 11), "last reached 27 days ago"),
+        (datetime.date(2026, 2, 10), "last reached 1 month ago"),
+        (datetime.date(2025, 1, 10), "last reached 14 months ago"),
+    ],
+)
+def test_how_long_ago_reads(last, expected):
+    from campaigns.suggestions import Candidate, _reasons
+
+    candidate = Candidate("231102", "爱辉区", True, last, [], None)
+    assert english(_reasons, candidate, datetime.date(2026, 3, 10), None) == [expected]
