@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .api.coverage import CampaignCoverageView, CampaignImpactView
+from .api.coverage import CampaignCoverageView, CampaignImpactView, SuggestedStopsView
 from .api.stats import CampaignStatsView
 
 urlpatterns = [
@@ -11,4 +11,9 @@ urlpatterns = [
         name="campaign-coverage",
     ),
     path("campaigns/<slug:slug>/impact/", CampaignImpactView.as_view(), name="campaign-impact"),
+    path(
+        "campaigns/<slug:slug>/suggested-stops/",
+        SuggestedStopsView.as_view(),
+        name="campaign-suggested-stops",
+    ),
 ]

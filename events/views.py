@@ -455,7 +455,11 @@ def plan_stop(request, set_pk):
     )
     if not can_manage_set(request.user, exhibition_set):
         raise PermissionDenied
-    form = StopPlanForm(request.POST or None, province_code=exhibition_set.operator.province_id)
+    # ?region=<code> prefills the county, as the set page's "plan a stop here" links do.
+    initial = {"region": request.GET["region"]} if "region" in request.GET else {}
+    form = StopPlanForm(
+        request.POST or None, province_code=exhibition_set.operator.province_id, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             stop = services.plan_stop(

@@ -86,6 +86,12 @@ def set_detail(request, pk):
         context["today"] = today
         context["exhibits"] = exhibition_set.exhibits.order_by("code", "id")
         context["exhibit_form"] = ExhibitForm()
+        if exhibition_set.campaign is not None:
+            from campaigns.suggestions import suggested_stops
+
+            context["suggestions"] = suggested_stops(
+                campaign=exhibition_set.campaign, exhibition_set=exhibition_set
+            )
     return render(request, "resources/exhibits/set_detail.html", context)
 
 
