@@ -941,7 +941,6 @@ class Discrepancy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
         return f"#{self.pk} {self.kind} ({self.kit_request_id})"
 
     @property
