@@ -8,7 +8,7 @@ so two reviewers acting at once never both succeed.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -489,8 +489,11 @@ def plan_stop(
         try:
             with transaction.atomic():
                 stop.save()
-        except IntegrityError as error:
-            if not _violated(error, OVERLAP_CONSTRAINT):
+        except (IntegrityError, OperationalError) as error:
+            # Two overlapping inserts that both passed the check wait on each other in the
+            # exclusion constraint; PostgreSQL then aborts one of them as a deadlock. Either
+            # way the loser's dates overlap a stop planned at the same moment.
+            if not (_violated(error, OVERLAP_CONSTRAINT) or _is_deadlock(error)):
                 raise
             raise DomainError(
                 gettext(
@@ -499,6 +502,10 @@ def plan_stop(
                 )
             ) from None
     return stop
+
+
+def _is_deadlock(error):
+    return getattr(error.__cause__, "pgcode", None) == "40P01"
 
 
 def _lock_stop(stop):
