@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -250,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resources.resume_distributions",
         "schedule": 300.0,
         "kwargs": {"waiting_minutes": 5},
+    },
+    # Facilities with field work last month and no submitted report are reminded once.
+    "remind-monthly-reports": {
+        "task": "campaigns.tasks.remind_monthly_reports",
+        "schedule": crontab(day_of_month="3", hour="8", minute="0"),
     },
 }
 # Bulk distributions allocate this many facilities per transaction.
