@@ -387,24 +387,19 @@ def _is_admin(by):
 
 
 def _refused(report, action):
-    return InvalidTransition(
-        gettext("Only a %(required)s report can be %(action)s; this one is “%(status)s”.")
-        % {
-            "required": {
-                "submitted": S.DRAFT.label,
-                "saved": S.DRAFT.label,
-                "approved": f"{S.SUBMITTED.label} / {S.PROVINCE_APPROVED.label}",
-                "returned": f"{S.SUBMITTED.label} / {S.PROVINCE_APPROVED.label}",
-            }[action],
-            "action": {
-                "submitted": gettext("submitted"),
-                "saved": gettext("changed"),
-                "approved": gettext("approved"),
-                "returned": gettext("returned"),
-            }[action],
-            "status": report.get_status_display(),
-        }
-    )
+    messages = {
+        "submitted": _("Only a draft report can be submitted; this one is “%(status)s”."),
+        "saved": _("Only a draft report can be changed; this one is “%(status)s”."),
+        "approved": _(
+            "Only a submitted or province-approved report can be approved; "
+            "this one is “%(status)s”."
+        ),
+        "returned": _(
+            "Only a submitted or province-approved report can be returned; "
+            "this one is “%(status)s”."
+        ),
+    }
+    return InvalidTransition(messages[action] % {"status": report.get_status_display()})
 
 
 def report_url(report):
