@@ -319,7 +319,7 @@ def test_the_list_takes_the_same_queries_at_two_sizes(world, api_client):
     from tests import factories
 
     def add_facilities(count):
-        for n in range(count):
+        for _n in range(count):
             facility = factories.FacilityFactory(region=world.county)
             for index, month in enumerate((D(2026, 1, 1), D(2026, 2, 1), MARCH)):
                 MonthlyReport.objects.create(
