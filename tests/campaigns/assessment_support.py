@@ -32,7 +32,7 @@ def local(year, month, day, hour=10, minute=0):
 
 def stop(world, starts_on, ends_on, status=TourStopStatus.CLOSED, region=None, **extra):
     return TourStop.objects.create(
-        exhibition_set=extra.pop("exhibition_set", world.exhibition_set),
+        exhibition_set=extra.pop("exhibition_set", None) or world.exhibition_set,
         region=region or world.other_county,
         venue=f"venue {starts_on}",
         starts_on=starts_on,
