@@ -342,3 +342,24 @@ def test_the_list_takes_the_same_queries_at_two_sizes(world, api_client):
     assert (small[0], large[0]) == (7, 37)
     # count, page, five figure queries for all the drafts together
     assert small[1] == large[1] == 7, (small, large)
+
+
+def test_the_admin_changelist_takes_the_same_queries_at_two_sizes(world, client):
+    from tests import factories
+
+    def add(count):
+        for _n in range(count):
+            facility = factories.FacilityFactory(region=world.county)
+            MonthlyReport.objects.create(facility=facility, month=MARCH)
+
+    def changelist_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/campaigns/monthlyreport/")
+        assert response.status_code == 200
+        return len(queries)
+
+    client.force_login(world.admin)
+    add(3)
+    small = changelist_queries()
+    add(20)
+    assert changelist_queries() == small
