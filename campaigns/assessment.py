@@ -297,7 +297,9 @@ def _lock_facility(facility_id):
     """The lock that a submission and every change of a month's field work both take first."""
     from facilities.models import Facility
 
-    list(Facility.objects.select_for_update().filter(pk=facility_id).values_list("pk"))
+    # FOR NO KEY UPDATE: exclusive between these two sides, yet rows that merely reference
+    # the facility (new activities, requests) can still be inserted meanwhile.
+    list(Facility.objects.select_for_update(no_key=True).filter(pk=facility_id).values_list("pk"))
 
 
 def frozen_message(report):
