@@ -363,3 +363,35 @@ def test_the_admin_changelist_takes_the_same_queries_at_two_sizes(world, client)
     small = changelist_queries()
     add(20)
     assert changelist_queries() == small
+
+
+def test_the_pages_refuse_a_frozen_month_with_the_message(world, client):
+    spanning = world.exhibition_set.stops.get(starts_on=D(2026, 2, 20))
+    report = assessment.submit_report(report=museum_march(world), by=world.staff)
+    client.force_login(world.staff)
+    response = client.post(
+        f"/field/stops/{spanning.pk}/attendance/",
+        {"date": "2026-03-04", "visitors": "40", "school_groups": "0"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert f"report #{report.pk}".encode() in response.content
+    assert not spanning.attendance.filter(date=D(2026, 3, 4)).exists()
+    response = client.post(
+        "/activities/report/",
+        {
+            "campaign": world.campaign.pk,
+            "facility": world.museum.pk,
+            "kind": "lecture",
+            "title": "三月讲座",
+            "starts_at": "2026-03-18T10:00",
+            "ends_at": "",
+            "venue": "馆内",
+            "region": "",
+            "audience_count": "30",
+            "description": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert f"report #{report.pk}".encode() in response.content
+    assert not world.museum.activities.filter(title="三月讲座").exists()
