@@ -22,6 +22,9 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -713,7 +716,7 @@ def assessment_table(*, campaign, year, user):
         for code, name in provinces
     }
 
-    for code, region_id in (
+    for code, region_id, held in (
         TourStop.objects.held()
         .filter(
             exhibition_set__operator__province_id__in=codes,
@@ -721,9 +724,10 @@ def assessment_table(*, campaign, year, user):
             ends_on__gte=first,
         )
         .values_list("exhibition_set__operator__province_id", "region_id")
+        .annotate(held=Count("pk"))
         .order_by()
     ):
-        rows[code]["indicators"]["stops"] += 1
+        rows[code]["indicators"]["stops"] += held
         rows[code]["counties"].add(region_id)
     for code, region_id in (
         CaravanTrip.objects.filter(
@@ -751,32 +755,45 @@ def assessment_table(*, campaign, year, user):
     ):
         rows[code]["counties"].add(region_id)
 
-    caravan_totals = defaultdict(lambda: [0, 0])  # facility id → [days out, km]
-    reports = (
-        MonthlyReport.objects.filter(
-            facility__province_id__in=codes,
-            status__in=FROZEN_REPORT_STATUSES,
-            month__gte=first,
-            month__lte=last,
-        )
-        .values_list(
-            "facility__province_id", "facility_id", "status", "month", "submitted_at", "figures"
-        )
-        .order_by()
-    )
-    for code, facility_id, status, month, submitted_at, figures in reports:
-        indicators = rows[code]["indicators"]
-        indicators["reports_submitted"] += 1
-        if submitted_at and timezone.localtime(submitted_at).date() <= due_date(month):
-            indicators["reports_submitted_on_time"] += 1
-        if status != S.ACCEPTED:
-            continue
-        indicators["reports_accepted"] += 1
-        figures = figures or {}
+    # Sums of the stored figures and on-time counts, added up by the database per province
+    # (and per caravan for the norm): a handful of rows, whatever the number of reports.
+    def figure(key, condition=None):
+        return Coalesce(Sum(Cast(KT(f"figures__{key}"), IntegerField()), filter=condition), 0)
+
+    on_time = Q(pk__in=[])
+    month = first
+    while month <= last:
+        _start, due_end = _local_range(month, due_date(month))
+        on_time |= Q(month=month, submitted_at__lt=due_end)
+        month = next_month(month)
+    frozen_reports = MonthlyReport.objects.filter(
+        facility__province_id__in=codes,
+        status__in=FROZEN_REPORT_STATUSES,
+        month__gte=first,
+        month__lte=last,
+    ).order_by()
+    accepted = Q(status=S.ACCEPTED)
+    for totals in frozen_reports.values("facility__province_id").annotate(
+        submitted=Count("pk"),
+        submitted_on_time=Count("pk", filter=on_time),
+        accepted=Count("pk", filter=accepted),
+        audience=figure("audience", accepted),
+        days_out=figure("days_out", accepted),
+        distance_km=figure("distance_km", accepted),
+        activities=figure("activities", accepted),
+    ):
+        indicators = rows[totals["facility__province_id"]]["indicators"]
+        indicators["reports_submitted"] = totals["submitted"]
+        indicators["reports_submitted_on_time"] = totals["submitted_on_time"]
+        indicators["reports_accepted"] = totals["accepted"]
         for key in ("audience", "days_out", "distance_km", "activities"):
-            indicators[key] += int(figures.get(key) or 0)
-        caravan_totals[facility_id][0] += int(figures.get("days_out") or 0)
-        caravan_totals[facility_id][1] += int(figures.get("distance_km") or 0)
+            indicators[key] = totals[key]
+    caravan_totals = {
+        row["facility_id"]: (row["days_out"], row["distance_km"])
+        for row in frozen_reports.filter(accepted, facility__kind=FacilityKind.CARAVAN)
+        .values("facility_id")
+        .annotate(days_out=figure("days_out"), distance_km=figure("distance_km"))
+    }
 
     caravans = Facility.objects.filter(
         province_id__in=codes, kind=FacilityKind.CARAVAN, status=FacilityStatus.APPROVED
