@@ -156,3 +156,15 @@ def test_a_refused_step_on_the_pages_is_a_message(db, client):
         follow=True,
     )
     assert b"exists already" in response.content
+
+
+def test_the_demo_has_reports_at_every_stage(db, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("load_demo", stdout=StringIO())
+    statuses = set(MonthlyReport.objects.values_list("status", flat=True))
+    assert statuses == {S.SUBMITTED, S.PROVINCE_APPROVED, S.ACCEPTED}
+    assert all(r.is_frozen and r.figures for r in MonthlyReport.objects.all())
