@@ -175,3 +175,28 @@ def test_the_page_and_the_xlsx_export(world, client):
     assert not any(isinstance(c, str) and c[:1] in "=+-@" for c in texts)
     client.force_login(world.staff)
     assert client.get(f"/campaigns/{world.campaign.slug}/assessment/").status_code == 403
+
+
+def test_the_admin_edits_weights_only_when_they_sum_to_100(world, client):
+    import json
+
+    from campaigns.models import AssessmentWeights
+
+    client.force_login(world.admin)
+    weights = dict(assessment.DEFAULT_ASSESSMENT_WEIGHTS)
+    weights["audience"] -= 1
+    response = client.post(
+        "/admin/campaigns/assessmentweights/add/",
+        {"campaign": world.campaign.pk, "weights": json.dumps(weights)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert b"must sum to 100" in response.content
+    assert not AssessmentWeights.objects.exists()
+    weights["stops"] += 1
+    response = client.post(
+        "/admin/campaigns/assessmentweights/add/",
+        {"campaign": world.campaign.pk, "weights": json.dumps(weights)},
+    )
+    assert response.status_code == 302
+    assert assessment.weights_for(world.campaign) == weights
