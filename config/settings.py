@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -273,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-shipments": {
         "task": "resources.remind_overdue_shipments",
         "schedule": 3600.0,
+    },
+    # Facilities with field work last month and no submitted report are reminded once.
+    "remind-monthly-reports": {
+        "task": "campaigns.tasks.remind_monthly_reports",
+        "schedule": crontab(day_of_month="3", hour="8", minute="0"),
     },
 }
 # Shipments not confirmed as received this many days after shipping are overdue and chased.
