@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .api.exhibits import ScheduleFeedView
+from .api.repairs import HandOverView
 
 urlpatterns = [
     path(
@@ -8,4 +9,5 @@ urlpatterns = [
         ScheduleFeedView.as_view(),
         name="exhibition-set-schedule",
     ),
+    path("tour-stops/<int:pk>/handover/", HandOverView.as_view(), name="tour-stop-handover"),
 ]
