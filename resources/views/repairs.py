@@ -77,6 +77,8 @@ def handover(request, pk, stage):
                 request.POST.get(f"note-{e.pk}", "")[:500],
             )
             for e in exhibits
+            # An exhibit left without a condition is left out, and the checklist refused.
+            if request.POST.get(f"condition-{e.pk}")
         ]
         done = _run(
             request,
@@ -354,7 +356,7 @@ def export_xlsx(request):
 
 
 urlpatterns = [
-    path("tour-stops/<int:pk>/handover/<str:stage>/", handover, name="handover"),
+    path("field/stops/<int:pk>/handover/<str:stage>/", handover, name="handover"),
     path("repairs/", queue, name="queue"),
     path("repairs/export.csv", export_csv, name="export-csv"),
     path("repairs/export.xlsx", export_xlsx, name="export-xlsx"),
