@@ -176,3 +176,31 @@ def test_the_checklist_page_records_a_dismantle_and_refuses_an_incomplete_one(cl
     assert RepairTicket.objects.get().exhibit == exhibits[0]
     client.force_login(world.host_staff)
     assert client.get(url).status_code == 404
+
+
+def test_the_ticket_changelist_runs_the_same_queries_at_two_sizes(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.admin)
+    url = reverse("admin:resources_repairticket_changelist")
+    counts = []
+    for size in (3, 27):
+        grow(world, size)
+        counts.append(counted(client, url)[1])
+    assert counts[0] == counts[1], counts
+
+
+def test_admin_actions_work_tickets_through_the_services(client, world):
+    from django.urls import reverse
+
+    ticket = services.open_ticket(by=None, exhibit=world.exhibit, fault="按钮", severity="degraded")
+    client.force_login(world.admin)
+    client.post(
+        reverse("admin:resources_repairticket_changelist"),
+        {"action": "diagnose_selected", "_selected_action": [ticket.pk]},
+    )
+    ticket.refresh_from_db()
+    world.exhibit.refresh_from_db()
+    assert ticket.status == "diagnosing"
+    assert world.exhibit.status == "under_repair"
+    assert ticket.transitions.last().by == world.admin
