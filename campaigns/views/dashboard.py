@@ -25,7 +25,7 @@ from openpyxl.styles import Font
 from events.models import ActivityKind
 from facilities.models import FacilityKind, FacilityLevel, Region, RegionLevel
 from facilities.roles import get_scope
-from resources.models import KitRequestStatus
+from resources.models import KitRequestStatus, RepairCause, RepairSeverity
 
 from ..charts import bar_chart, line_chart
 from ..models import Campaign, CampaignStatus, ParticipationStatus
@@ -78,8 +78,10 @@ SUMMARY_FIGURES = [
     ("stop_audience", gettext_lazy("Audience at stops")),
     ("trips_reported", gettext_lazy("Caravan trips")),
     ("trip_distance_km", gettext_lazy("Caravan kilometres")),
+    ("repair_tickets_open", gettext_lazy("Repair tickets open")),
 ]
 DASHBOARD_EXTRAS = {
+    "repair_tickets_open",
     "stops_open",
     "stops_held",
     "stop_audience",
@@ -196,6 +198,47 @@ def _charts(stats):
     ]
     status_labels = dict(KitRequestStatus.choices)
     kind_labels = dict(ActivityKind.choices)
+    return [*_main_charts(stats, provinces, status_labels, kind_labels), *_repair_charts(stats)]
+
+
+def _repair_charts(stats):
+    severity_labels = dict(RepairSeverity.choices)
+    cause_labels = dict(RepairCause.choices)
+    return [
+        bar_chart(
+            chart_id="chart-repairs-by-severity",
+            title=_("Open repair tickets by severity"),
+            description=_("Tickets of the campaign's exhibition sets still being worked on."),
+            label_header=_("Severity"),
+            series=[(_("Tickets"), "series-a")],
+            rows=[
+                (severity_labels.get(key, key), [count])
+                for key, count in stats["repair_tickets_by_severity"].items()
+            ],
+        ),
+        bar_chart(
+            chart_id="chart-repairs-by-cause",
+            title=_("Open repair tickets by cause"),
+            description=_("Tickets still being worked on, by the cause of the fault."),
+            label_header=_("Cause"),
+            series=[(_("Tickets"), "series-b")],
+            rows=[
+                (cause_labels.get(key, key), [count])
+                for key, count in stats["repair_tickets_by_cause"].items()
+            ],
+        ),
+        bar_chart(
+            chart_id="chart-faults-by-model",
+            title=_("Faults per exhibit model"),
+            description=_("Repair tickets ever opened per exhibit design, the ten most first."),
+            label_header=_("Exhibit model"),
+            series=[(_("Tickets"), "series-a")],
+            rows=[(row["model"], [row["count"]]) for row in stats["repair_faults_by_model"]],
+        ),
+    ]
+
+
+def _main_charts(stats, provinces, status_labels, kind_labels):
     return [
         bar_chart(
             chart_id="chart-provinces",

@@ -495,3 +495,38 @@ def test_a_blocking_ticket_mails_the_sets_managers_and_resolution_mails_the_repo
         services.resolve_ticket(by=world.staff, ticket=ticket, resolution="修好了")
     assert mail.outbox[-1].to == ["host@example.org"]
     assert f"/repairs/{ticket.pk}/" in mail.outbox[-1].body
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+
+def test_the_stats_count_open_tickets_by_severity_and_cause_and_the_time_to_resolve(world, client):
+    import datetime
+
+    from campaigns.stats import compute_campaign_stats
+
+    blocking = _open(world, world.exhibits[0], severity="blocking", cause="misuse")
+    _open(world, world.exhibits[1], severity="cosmetic", cause="wear")
+    done = _open(world, world.exhibits[1], severity="degraded")
+    services.resolve_ticket(by=world.staff, ticket=done, resolution="好了")
+    RepairTicket.objects.filter(pk=done.pk).update(
+        resolved_at=done.opened_at + datetime.timedelta(hours=30)
+    )
+    stats = compute_campaign_stats(campaign=world.campaign)
+    assert stats["repair_tickets_open"] == 2
+    assert stats["repair_tickets_by_severity"] == {"blocking": 1, "degraded": 0, "cosmetic": 1}
+    assert stats["repair_tickets_by_cause"]["misuse"] == 1
+    assert stats["repair_tickets_by_cause"]["wear"] == 1
+    assert stats["repair_mean_hours_to_resolve"] == 30.0
+    assert stats["repair_faults_by_model"] == [
+        {"model": "M-1", "count": 2},
+        {"model": "M-0", "count": 1},
+    ]
+    client.force_login(world.admin)
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "chart-faults-by-model" in page and "Repair tickets open" in page
+    api = client.get(f"/api/v1/campaigns/{world.campaign.slug}/stats/").json()
+    assert api["repair_tickets_open"] == 2
+    assert blocking.pk
