@@ -579,6 +579,9 @@ class DemoLoader:
             from events.demo import load_field_work
 
             load_field_work(self)
+            from resources.demo_repairs import load_exhibit_care
+
+            load_exhibit_care(self)
         return self.created
 
     def load_campaign(self):
