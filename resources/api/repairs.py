@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +16,7 @@ from ..serializers.repairs import (
     HandOverOutSerializer,
     KnownFaultSerializer,
     RepairNoteSerializer,
+    RepairPhotoSerializer,
     RepairTicketCreateSerializer,
     RepairTicketSerializer,
     RepairTicketWithSuggestionsSerializer,
@@ -139,6 +141,22 @@ class RepairTicketViewSet(
         data = _validated(ResolveSerializer, request.data)
         ticket = services.resolve_ticket(by=request.user, ticket=self.get_object(), **data)
         return self._present(ticket)
+
+    @extend_schema(
+        summary="Add a photo of the fault",
+        description="Multipart `image`: a JPEG, PNG or WebP photo, stored re-encoded without "
+        "its metadata. By the set's managers and whoever opened the ticket.",
+        request={"multipart/form-data": RepairPhotoSerializer},
+        responses={201: RepairPhotoSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photos(self, request, pk=None):
+        incoming = RepairPhotoSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        photo = services.add_ticket_photo(
+            by=request.user, ticket=self.get_object(), image=incoming.validated_data["image"]
+        )
+        return Response(RepairPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Write off", request=RepairNoteSerializer, responses=RepairTicketSerializer

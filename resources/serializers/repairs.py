@@ -11,6 +11,7 @@ from ..models import (
     RepairCause,
     RepairSeverity,
     RepairTicket,
+    RepairTicketPhoto,
 )
 
 
@@ -96,6 +97,17 @@ class RepairTicketCreateSerializer(serializers.Serializer):
     fault = serializers.CharField(max_length=4000)
     cause = serializers.ChoiceField(choices=RepairCause.choices, default=RepairCause.OTHER)
     severity = serializers.ChoiceField(choices=RepairSeverity.choices)
+
+
+class RepairPhotoSerializer(serializers.ModelSerializer):
+    # A plain file field: the service checks and re-encodes the picture itself.
+    image = serializers.FileField(write_only=True)
+    url = serializers.ImageField(source="image", read_only=True)
+
+    class Meta:
+        model = RepairTicketPhoto
+        fields = ["id", "image", "url", "width", "height", "created_at"]
+        read_only_fields = ["id", "url", "width", "height", "created_at"]
 
 
 class RepairNoteSerializer(serializers.Serializer):

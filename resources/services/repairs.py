@@ -465,7 +465,7 @@ def checklist_problems(*, exhibits, items):
     return problems
 
 
-def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED):
+def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED, photos=None):
     """Record a set-up or dismantle checklist of a stop: all of it or nothing.
 
     Every exhibit of the set in use (not retired) appears exactly once; anything else is a
@@ -473,12 +473,52 @@ def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED)
     open or closed one; each stage is recorded once per stop. A damaged exhibit opens a repair
     ticket linked to the stop (cause `transport` at set-up when the previous stop's dismantle
     found it in order); a missing one becomes `missing`; one found again becomes ok.
-    """
-    from events.models import TourStop, TourStopStatus
 
+    `photos` ({exhibit id: uploaded file}, optional) are checked and re-encoded like activity
+    photos before anything is written; a refused photo refuses the whole checklist, and files
+    already stored are removed again when the checklist cannot be written.
+    """
     if stage not in HandOverStage.values:
         raise ValidationError({"stage": _("The stage is set-up or dismantle.")})
     items = [(int(e), c, (n or "").strip()) for e, c, n in items]
+    cleaned = _clean_photos(photos or {})
+    stored = []
+    try:
+        handover = _record_handover(
+            by=by,
+            stop=stop,
+            stage=stage,
+            items=items,
+            severity=severity,
+            photos=cleaned,
+            stored=stored,
+        )
+    except Exception:
+        field = HandOverItem._meta.get_field("photo")
+        for name in stored:
+            field.storage.delete(name)
+        raise
+    return handover
+
+
+def _clean_photos(photos):
+    from events.images import InvalidImage, clean_photo
+
+    cleaned = {}
+    for exhibit_id, upload in photos.items():
+        try:
+            cleaned[int(exhibit_id)] = clean_photo(upload)
+        except InvalidImage as error:
+            raise InvalidImage(
+                _("Photo of exhibit %(id)s: %(reason)s")
+                % {"id": exhibit_id, "reason": error.message}
+            ) from None
+    return cleaned
+
+
+def _record_handover(*, by, stop, stage, items, severity, photos, stored):
+    from events.models import TourStop, TourStopStatus
+
     with transaction.atomic():
         stop = (
             TourStop.objects.select_for_update(of=("self",))
@@ -509,6 +549,12 @@ def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED)
             .order_by("pk")
         )
         problems = checklist_problems(exhibits=exhibits, items=items)
+        given = {e for e, _c, _n in items}
+        problems += [
+            _("A photo is given for exhibit %(id)s, which is not in the checklist.") % {"id": e}
+            for e in photos
+            if e not in given
+        ]
         if problems:
             raise BadRequest(" ".join(problems))
         by_id = {e.pk: e for e in exhibits}
@@ -522,8 +568,17 @@ def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED)
             raise InvalidTransition(
                 _("This checklist has been recorded for the stop already.")
             ) from None
+        field = HandOverItem._meta.get_field("photo")
+        names = {}
+        for exhibit_id, clean in photos.items():
+            name = field.generate_filename(None, f"handover{clean.extension}")
+            names[exhibit_id] = field.storage.save(name, ContentFile(clean.content))
+            stored.append(names[exhibit_id])
         created = HandOverItem.objects.bulk_create(
-            HandOverItem(handover=handover, exhibit_id=e, condition=c, note=n) for e, c, n in items
+            HandOverItem(
+                handover=handover, exhibit_id=e, condition=c, note=n, photo=names.get(e, "")
+            )
+            for e, c, n in items
         )
         tickets = []
         for item in created:

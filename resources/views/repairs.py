@@ -82,7 +82,17 @@ def handover(request, pk, stage):
         ]
         done = _run(
             request,
-            lambda: services.record_handover(by=request.user, stop=stop, stage=stage, items=items),
+            lambda: services.record_handover(
+                by=request.user,
+                stop=stop,
+                stage=stage,
+                items=items,
+                photos={
+                    e.pk: request.FILES[f"photo-{e.pk}"]
+                    for e in exhibits
+                    if f"photo-{e.pk}" in request.FILES
+                },
+            ),
             _("The checklist was recorded."),
         )
         if done is not None:
@@ -176,6 +186,23 @@ def ticket_action(request, pk, name):
         )
     else:
         raise Http404
+    return redirect("repairs:ticket", pk=ticket.pk)
+
+
+@login_required
+@require_POST
+def ticket_photo(request, pk):
+    ticket = get_object_or_404(_tickets(request.user), pk=pk)
+    if "image" not in request.FILES:
+        messages.error(request, _("Choose a photo to upload."))
+    else:
+        _run(
+            request,
+            lambda: services.add_ticket_photo(
+                by=request.user, ticket=ticket, image=request.FILES["image"]
+            ),
+            _("The photo was added."),
+        )
     return redirect("repairs:ticket", pk=ticket.pk)
 
 
@@ -361,6 +388,7 @@ urlpatterns = [
     path("repairs/export.csv", export_csv, name="export-csv"),
     path("repairs/export.xlsx", export_xlsx, name="export-xlsx"),
     path("repairs/<int:pk>/", ticket_detail, name="ticket"),
+    path("repairs/<int:pk>/photos/", ticket_photo, name="ticket-photo"),
     path("repairs/<int:pk>/<str:name>/", ticket_action, name="ticket-action"),
     path("exhibits/<int:exhibit_pk>/report-fault/", open_ticket, name="open-ticket"),
     path("exhibits/<int:pk>/history/", exhibit_history, name="exhibit-history"),

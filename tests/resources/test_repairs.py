@@ -530,3 +530,63 @@ def test_the_stats_count_open_tickets_by_severity_and_cause_and_the_time_to_reso
     api = client.get(f"/api/v1/campaigns/{world.campaign.slug}/stats/").json()
     assert api["repair_tickets_open"] == 2
     assert blocking.pk
+
+
+# ---------------------------------------------------------------------------
+# Photos
+# ---------------------------------------------------------------------------
+
+
+def test_ticket_photos_are_re_encoded_without_metadata_and_bad_files_are_refused(api_client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from resources.models import RepairTicketPhoto
+    from tests.events.images import jpeg_with_gps
+
+    ticket = _open(world, world.exhibits[0])
+    client = as_user(api_client, world.staff)
+    photo = SimpleUploadedFile("fault.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(f"{TICKETS}{ticket.pk}/photos/", {"image": photo}, format="multipart")
+    assert response.status_code == 201, response.content
+    stored = RepairTicketPhoto.objects.get()
+    with stored.image.open("rb") as f:
+        image = Image.open(f)
+        assert not image.getexif().get_ifd(0x8825)  # no GPS position left
+        assert image.size == (200, 400)  # turned upright
+    fake = SimpleUploadedFile("fault.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(f"{TICKETS}{ticket.pk}/photos/", {"image": fake}, format="multipart")
+    assert response.status_code == 400
+    assert RepairTicketPhoto.objects.count() == 1
+    outsider = as_user(api_client, world.far_staff)
+    again = SimpleUploadedFile("fault.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    assert (
+        outsider.post(
+            f"{TICKETS}{ticket.pk}/photos/", {"image": again}, format="multipart"
+        ).status_code
+        == 404
+    )
+
+
+def test_a_checklist_photo_is_stored_and_a_bad_one_refuses_the_whole_checklist(world, settings):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from config.errors import BadRequest
+    from tests.events.images import jpeg_bytes
+
+    given = [(i["exhibit"], i["condition"], i["note"]) for i in items(world, E01="damaged")]
+    bad = {world.exhibits[1].pk: SimpleUploadedFile("x.jpg", b"junk")}
+    with pytest.raises(BadRequest):
+        services.record_handover(
+            by=world.staff, stop=world.stop, stage="dismantle", items=given, photos=bad
+        )
+    assert not HandOver.objects.exists() and not RepairTicket.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    good = {world.exhibits[1].pk: SimpleUploadedFile("x.jpg", jpeg_bytes())}
+    services.record_handover(
+        by=world.staff, stop=world.stop, stage="dismantle", items=given, photos=good
+    )
+    item = HandOverItem.objects.get(exhibit=world.exhibits[1])
+    assert item.photo.name.startswith("handovers/") and item.photo.name.endswith(".jpg")
