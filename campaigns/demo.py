@@ -620,6 +620,9 @@ class DemoLoader:
             self.load_region_tags()
             self.load_allotments_and_receipts()
             self.load_monthly_reports()
+            from resources.demo_repairs import load_exhibit_care
+
+            load_exhibit_care(self)
         return self.created
 
     def load_allotments_and_receipts(self):
