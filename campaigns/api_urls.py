@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .api.assessment import AssessmentView
 from .api.coverage import CampaignCoverageView, CampaignImpactView, SuggestedStopsView
 from .api.stats import CampaignStatsView
 
@@ -15,5 +16,10 @@ urlpatterns = [
         "campaigns/<slug:slug>/suggested-stops/",
         SuggestedStopsView.as_view(),
         name="campaign-suggested-stops",
+    ),
+    path(
+        "campaigns/<slug:slug>/assessment/",
+        AssessmentView.as_view(),
+        name="campaign-assessment",
     ),
 ]

@@ -167,6 +167,8 @@ def report(request):
             activity = services.report_activity(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
+        except DomainError as error:  # e.g. the month is frozen by its submitted report
+            form.add_error(None, error.message)
         else:
             messages.success(request, _("The activity was reported. Add its photos below."))
             return redirect("events:detail", pk=activity.pk)
