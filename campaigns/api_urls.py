@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .api.coverage import CampaignCoverageView, CampaignImpactView
+from .api.assessment import AssessmentView
+from .api.coverage import CampaignCoverageView, CampaignImpactView, SuggestedStopsView
 from .api.stats import CampaignStatsView
 
 urlpatterns = [
@@ -11,4 +12,14 @@ urlpatterns = [
         name="campaign-coverage",
     ),
     path("campaigns/<slug:slug>/impact/", CampaignImpactView.as_view(), name="campaign-impact"),
+    path(
+        "campaigns/<slug:slug>/suggested-stops/",
+        SuggestedStopsView.as_view(),
+        name="campaign-suggested-stops",
+    ),
+    path(
+        "campaigns/<slug:slug>/assessment/",
+        AssessmentView.as_view(),
+        name="campaign-assessment",
+    ),
 ]

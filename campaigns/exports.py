@@ -69,6 +69,7 @@ SUMMARY_FIGURES = [
     ("stop_audience", gettext_lazy("Audience at stops")),
     ("trips_reported", gettext_lazy("Caravan trips")),
     ("trip_distance_km", gettext_lazy("Caravan kilometres")),
+    ("repair_tickets_open", gettext_lazy("Repair tickets open")),
 ]
 
 

@@ -2,7 +2,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Campaign, CampaignStatus, Participation, ParticipationStatus
+from .models import (
+    Campaign,
+    CampaignStatus,
+    MonthlyReport,
+    MonthlyReportStatus,
+    Participation,
+    ParticipationStatus,
+)
 
 
 class CampaignFilter(django_filters.FilterSet):
@@ -38,3 +45,16 @@ class ParticipationFilter(django_filters.FilterSet):
         if value.isdigit():
             return queryset.filter(campaign_id=int(value))
         return queryset.filter(campaign__slug=value)
+
+
+class MonthlyReportFilter(django_filters.FilterSet):
+    facility = django_filters.NumberFilter(label=_("facility id"), field_name="facility_id")
+    status = django_filters.ChoiceFilter(label=_("status"), choices=MonthlyReportStatus.choices)
+    province = django_filters.CharFilter(
+        label=_("province code"), field_name="facility__province_id"
+    )
+    year = django_filters.NumberFilter(label=_("year"), field_name="month__year")
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["facility", "status", "province", "year"]

@@ -5,6 +5,7 @@ from events.models import Activity, ActivityKind
 from facilities.models import Facility, Region, RegionLevel, RegionTag
 
 from .models import Campaign, ParticipationStatus
+from .suggestions import MAX_COUNT
 
 
 class CampaignForm(forms.ModelForm):
@@ -130,3 +131,23 @@ class CoverageFilterForm(forms.Form):
             "parent": parent.code if parent else None,
             "tag": tag.code if tag else None,
         }
+
+
+class SuggestedStopsForm(forms.Form):
+    """Query parameters of the suggested stops API: ?exhibition_set=<id>&count=."""
+
+    exhibition_set = forms.IntegerField(
+        label=_("exhibition set"),
+        min_value=1,
+        error_messages={
+            "required": _("Give the id of the exhibition set."),
+            "invalid": _("Give the id of the exhibition set as a whole number."),
+        },
+    )
+    count = forms.IntegerField(
+        label=_("count"),
+        min_value=1,
+        max_value=MAX_COUNT,
+        required=False,
+        error_messages={"invalid": _("Give the number of counties as a whole number.")},
+    )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from facilities.roles import get_scope
 from resources.validators import validate_picture
@@ -179,3 +180,220 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.facility} – {self.campaign}"
+
+
+# ---------------------------------------------------------------------------
+# Assessment: each facility's monthly report, signed off level by level
+# ---------------------------------------------------------------------------
+
+
+class MonthlyReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    PROVINCE_APPROVED = "province_approved", _("Approved by the province")
+    ACCEPTED = "accepted", _("Accepted")
+
+
+# Statuses in which a month is frozen: its figures are stored and its field work is locked.
+FROZEN_REPORT_STATUSES = (
+    MonthlyReportStatus.SUBMITTED,
+    MonthlyReportStatus.PROVINCE_APPROVED,
+    MonthlyReportStatus.ACCEPTED,
+)
+
+
+class MonthlyReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators: all; coordinators: their provinces'; staff: their facilities'."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        condition = Q(pk__in=[])
+        if scope.facility_ids:
+            condition |= Q(facility_id__in=scope.facility_ids)
+        if scope.province_codes:
+            condition |= Q(facility__province_id__in=scope.province_codes)
+        return self.filter(condition)
+
+    def frozen(self):
+        return self.filter(status__in=FROZEN_REPORT_STATUSES)
+
+
+class MonthlyReport(models.Model):
+    """One facility's month of field work: figures computed by the platform, a summary
+    written by the facility, signed off by its province and then by the centre."""
+
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        related_name="monthly_reports",
+    )
+    # The first day of the month reported on.
+    month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=MonthlyReportStatus.choices,
+        default=MonthlyReportStatus.DRAFT,
+    )
+    figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    summary = models.TextField(_("summary"), blank=True)
+    returned_reason = models.TextField(_("reason for return"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved by the province at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "facility_id", "id"]
+        indexes = [models.Index(fields=["status", "month"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "month"], name="monthly_report_one_per_facility_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.facility_id} {self.month:%Y-%m}"
+
+    @property
+    def month_label(self):
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def is_frozen(self):
+        return self.status in FROZEN_REPORT_STATUSES
+
+
+class MonthlyReportTransition(models.Model):
+    """The timeline of a report: every status change, who made it, when, and the comment."""
+
+    report = models.ForeignKey(
+        MonthlyReport,
+        verbose_name=_("monthly report"),
+        on_delete=models.CASCADE,
+        related_name="transitions",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=MonthlyReportStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=MonthlyReportStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("monthly report transition")
+        verbose_name_plural = _("monthly report transitions")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class MonthlyReminder(models.Model):
+    """One row per facility and month reminded: the guard that makes the reminder run once."""
+
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("month"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monthly report reminder")
+        verbose_name_plural = _("monthly report reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "month"], name="monthly_reminder_one_per_facility_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facility_id} {self.month:%Y-%m}"
+
+
+# The indicators of the yearly assessment, in the order of the table, with their default
+# weights (they sum to 100).
+ASSESSMENT_INDICATORS = (
+    ("counties_reached", _("Counties reached"), 20),
+    ("stops", _("Stops held"), 15),
+    ("audience", _("Audience"), 15),
+    ("days_out", _("Caravan days out"), 10),
+    ("distance_km", _("Caravan kilometres"), 10),
+    ("activities", _("Verified activities"), 10),
+    ("caravans_meeting_norm", _("Share of caravans meeting the norm"), 10),
+    ("reports_on_time", _("Share of reports submitted on time"), 10),
+)
+DEFAULT_ASSESSMENT_WEIGHTS = {key: weight for key, _label, weight in ASSESSMENT_INDICATORS}
+
+
+def _default_weights():
+    return dict(DEFAULT_ASSESSMENT_WEIGHTS)
+
+
+class AssessmentWeights(models.Model):
+    """How much each indicator counts in a campaign's yearly score (percent, summing to 100)."""
+
+    campaign = models.OneToOneField(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="assessment_weights",
+    )
+    weights = models.JSONField(_("weights"), default=_default_weights)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("assessment weights")
+        verbose_name_plural = _("assessment weights")
+
+    def __str__(self):
+        return str(self.campaign)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        weights = self.weights if isinstance(self.weights, dict) else None
+        known = set(DEFAULT_ASSESSMENT_WEIGHTS)
+        if weights is None or set(weights) != known:
+            raise ValidationError(
+                {
+                    "weights": _("Give a weight for each of: %(keys)s.")
+                    % {"keys": ", ".join(DEFAULT_ASSESSMENT_WEIGHTS)}
+                }
+            )
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in weights.values()):
+            raise ValidationError({"weights": _("Each weight is a whole number from 0 to 100.")})
+        if sum(weights.values()) != 100:
+            raise ValidationError(
+                {
+                    "weights": _("The weights must sum to 100; these sum to %(total)s.")
+                    % {"total": sum(weights.values())}
+                }
+            )

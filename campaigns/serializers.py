@@ -5,7 +5,7 @@ from rest_framework.utils import html
 from events.models import Activity
 from facilities.models import Facility
 
-from .models import Campaign, Participation
+from .models import Campaign, MonthlyReport, Participation
 
 
 class StrictDateField(serializers.DateField):
@@ -98,3 +98,65 @@ class AwardFlagSerializer(serializers.Serializer):
         help_text=_("the ceremony activity where the flag was handed over"),
     )
     awarded_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+# Assessment: monthly reports
+
+
+class MonthlyReportSerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField()
+    facility_name = serializers.CharField(source="facility.name", read_only=True)
+    province = serializers.CharField(source="facility.province_id", read_only=True)
+    figures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MonthlyReport
+        fields = [
+            "id",
+            "facility",
+            "facility_name",
+            "province",
+            "month",
+            "status",
+            "figures",
+            "summary",
+            "submitted_at",
+            "approved_at",
+            "accepted_at",
+            "returned_reason",
+        ]
+        read_only_fields = fields
+
+    def get_month(self, report) -> str:
+        return report.month_label
+
+    def get_figures(self, report) -> dict:
+        # Computed for drafts by the view (attach_current_figures); stored once submitted.
+        return getattr(report, "current_figures", report.figures)
+
+
+class MonthlyReportCreateSerializer(serializers.Serializer):
+    facility = serializers.PrimaryKeyRelatedField(
+        queryset=Facility.objects.none(), help_text=_("id of the reporting facility")
+    )
+    month = serializers.CharField(help_text=_("the month reported on, YYYY-MM"))
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["facility"].queryset = Facility.objects.visible_to(request.user)
+        return fields
+
+
+class MonthlyReportSubmitSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+
+class MonthlyReportApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class MonthlyReportReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("what the staff must put right"))

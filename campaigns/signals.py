@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 
 from events.models import Activity, CaravanTrip, TourStop
 from facilities.models import Facility, RegionTagAssignment
-from resources.models import DigitalResource, Kit, KitRequest
+from resources.models import DigitalResource, ExhibitionSet, Kit, KitRequest, RepairTicket
 
 from .models import Participation
 from .stats import figures_changed as _bump
@@ -34,6 +34,16 @@ def _kit_request_changed(sender, instance, **kwargs):
         _bump(campaign_id)
 
 
+def _repair_ticket_changed(sender, instance, **kwargs):
+    campaign_id = (
+        ExhibitionSet.objects.filter(pk=instance.exhibition_set_id)
+        .values_list("campaign_id", flat=True)
+        .first()
+    )
+    if campaign_id:
+        _bump(campaign_id)
+
+
 def _facility_changed(sender, instance, **kwargs):
     _bump(None)
 
@@ -46,6 +56,7 @@ RECEIVERS = [
     (DigitalResource, _campaign_changed),
     (Kit, _campaign_changed),
     (KitRequest, _kit_request_changed),
+    (RepairTicket, _repair_ticket_changed),
     (Facility, _facility_changed),
     (RegionTagAssignment, _facility_changed),  # tags decide the coverage of a tag
 ]

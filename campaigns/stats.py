@@ -3,7 +3,8 @@
 One function, `get_campaign_stats(campaign=..., filters=...)`, answers for the API, the
 dashboard, the exports and the public figures alike. It runs a fixed handful of queries
 (participations, kit requests, resources, daily downloads by resource and by day and province,
-not-yet-rolled download events, activities, tour stops, caravan trips, province names), whatever the number of facilities, provinces or days, and
+not-yet-rolled download events, activities, tour stops, caravan trips, repair tickets (two),
+province names), whatever the number of facilities, provinces or days, and
 keeps the answer in Django's cache (Redis in production) for at most `STATS_CACHE_SECONDS`.
 
 What each figure counts (all for the campaign):
@@ -41,6 +42,8 @@ What each figure counts (all for the campaign):
 - `stops_open` (open now), `stops_held` (open or closed) and `stop_audience` (their stored
   attendance sums): tour stops of the campaign, by the stop's province; `trips_reported` and
   `trip_distance_km`: its reported caravan trips, by the trip's province.
+- `repair_tickets_open` and the other `repair_*` figures: repair tickets of the campaign's
+  exhibition sets (see `_repair_figures`).
 
 Extra fields for the dashboard and the exports: `by_province` (one row per province with every
 per-province figure), `top_resources` (the ten most downloaded resources), `filters` (the
@@ -88,6 +91,7 @@ from events.models import (
 )
 from facilities.models import Facility, FacilityKind, FacilityLevel, Region, RegionLevel
 from resources.models import (
+    REPAIR_OPEN_STATUSES,
     Allotment,
     DigitalResource,
     DiscrepancyStatus,
@@ -95,6 +99,10 @@ from resources.models import (
     DownloadEvent,
     KitRequest,
     KitRequestStatus,
+    RepairCause,
+    RepairSeverity,
+    RepairStatus,
+    RepairTicket,
     ResourceStatus,
 )
 from resources.services.allotments import overdue_condition
@@ -613,6 +621,51 @@ def _field_figures(campaign, filters):
         "stop_audience": stop_audience,
         "trips_reported": trips["trips"],
         "trip_distance_km": trips["distance"] or 0,
+        **_repair_figures(campaign, filters),
+    }
+
+
+def _repair_figures(campaign, filters):
+    """Repair tickets of the campaign's exhibition sets, by the operator's province: two
+    queries, whatever the data size.
+
+    `repair_tickets_open`: tickets open or being diagnosed, split `repair_tickets_by_severity`
+    and `repair_tickets_by_cause` (every code a key). `repair_faults_by_model`: tickets ever
+    opened per exhibit model, most first (the ten designs that break most).
+    `repair_mean_hours_to_resolve`: mean hours from opening to resolution of resolved tickets
+    (null when none); within a date window, tickets opened in it.
+    """
+    tickets = RepairTicket.objects.filter(
+        filters.in_provinces("exhibition_set__operator__province_id"),
+        filters.during("opened_at"),
+        exhibition_set__campaign=campaign,
+    )
+    by_severity = dict.fromkeys(RepairSeverity.values, 0)
+    by_cause = dict.fromkeys(RepairCause.values, 0)
+    by_model = {}
+    rows = (
+        tickets.values("status", "severity", "cause", "exhibit__model")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        by_model[row["exhibit__model"]] = by_model.get(row["exhibit__model"], 0) + row["n"]
+        if row["status"] in REPAIR_OPEN_STATUSES:
+            by_severity[row["severity"]] += row["n"]
+            by_cause[row["cause"]] += row["n"]
+    resolved = tickets.filter(status=RepairStatus.RESOLVED).values_list("opened_at", "resolved_at")
+    seconds = [(done - opened).total_seconds() for opened, done in resolved]
+    return {
+        "repair_tickets_open": sum(by_severity.values()),
+        "repair_tickets_by_severity": by_severity,
+        "repair_tickets_by_cause": by_cause,
+        "repair_mean_hours_to_resolve": (
+            round(sum(seconds) / len(seconds) / 3600, 1) if seconds else None
+        ),
+        "repair_faults_by_model": [
+            {"model": model, "count": count}
+            for model, count in sorted(by_model.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
     }
 
 

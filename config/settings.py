@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -274,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "resources.remind_overdue_shipments",
         "schedule": 3600.0,
     },
+    # Facilities with field work last month and no submitted report are reminded once.
+    "remind-monthly-reports": {
+        "task": "campaigns.tasks.remind_monthly_reports",
+        "schedule": crontab(day_of_month="3", hour="8", minute="0"),
+    },
 }
 # Shipments not confirmed as received this many days after shipping are overdue and chased.
 KIT_RECEIPT_CHASE_DAYS = env_int("KIT_RECEIPT_CHASE_DAYS", 14)
@@ -344,6 +350,11 @@ SPECTACULAR_SETTINGS = {
         "ExhibitStatusEnum": "resources.models.ExhibitStatus",
         "TourStopStatusEnum": "events.models.TourStopStatus",
         "CaravanTripStatusEnum": "events.models.CaravanTripStatus",
+        "RepairStatusEnum": "resources.models.RepairStatus",
+        "RepairSeverityEnum": "resources.models.RepairSeverity",
+        "RepairCauseEnum": "resources.models.RepairCause",
+        "HandOverStageEnum": "resources.models.HandOverStage",
+        "HandOverConditionEnum": "resources.models.HandOverCondition",
     },
 }
 
@@ -355,6 +366,11 @@ MAX_REQUEST_SIZE = env_int("MAX_REQUEST_SIZE", RESOURCE_MAX_UPLOAD_SIZE + 2 * 10
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Exhibit care: a set is shown as under maintenance when open blocking tickets cover more than
+# this share of its exhibits; known faults are suggested above this trigram similarity.
+EXHIBIT_MAINTENANCE_SHARE = float(os.environ.get("EXHIBIT_MAINTENANCE_SHARE", "0.2"))
+KNOWN_FAULT_MIN_SIMILARITY = float(os.environ.get("KNOWN_FAULT_MIN_SIMILARITY", "0.2"))
 
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

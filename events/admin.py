@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from campaigns.assessment import MonthFrozen, ensure_month_open, frozen_report_for
 from config.errors import DomainError
 from facilities.admin import run_service_action
 
@@ -41,6 +44,31 @@ class ActivityPhotoInline(admin.TabularInline):
         return _preview(photo, 120)
 
 
+def _ensure_activity_months_open(activity):
+    """An activity of a frozen month is refused here as in the services (before and after)."""
+    if activity.pk:
+        before = Activity.objects.filter(pk=activity.pk).values("facility_id", "starts_at").first()
+        if before:
+            ensure_month_open(facility_id=before["facility_id"], day=before["starts_at"])
+    ensure_month_open(facility_id=activity.facility_id, day=activity.starts_at)
+
+
+class ActivityAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        changed = Activity(
+            pk=self.instance.pk,
+            facility_id=getattr(cleaned.get("facility"), "pk", self.instance.facility_id),
+            starts_at=cleaned.get("starts_at") or self.instance.starts_at,
+        )
+        try:
+            with transaction.atomic():
+                _ensure_activity_months_open(changed)
+        except MonthFrozen as error:
+            raise ValidationError(error.message) from None
+        return cleaned
+
+
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
     list_display = [
@@ -71,6 +99,7 @@ class ActivityAdmin(admin.ModelAdmin):
     ]
     inlines = [ActivityPhotoInline]
     actions = ["verify_selected"]
+    form = ActivityAdminForm
 
     def get_queryset(self, request):
         # Coordinators with admin access see their province's reports only.
@@ -88,7 +117,25 @@ class ActivityAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        _ensure_activity_months_open(obj)
         super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and frozen_report_for(facility_id=obj.facility_id, day=obj.starts_at):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        _ensure_activity_months_open(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for activity in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    self.delete_model(request, activity)
+            except MonthFrozen as error:
+                self.message_user(request, f"{activity.title}: {error.message}", messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -240,13 +287,23 @@ class StopAttendanceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and frozen_report_for(
+            facility_id=obj.stop.exhibition_set.operator_id, day=obj.date
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def delete_model(self, request, obj):
         services.remove_attendance(by=request.user, entry=obj)
 
     def delete_queryset(self, request, queryset):
         # One entry at a time, so the stop's audience shrinks by each entry's visitors.
         for entry in queryset.order_by("pk"):
-            services.remove_attendance(by=request.user, entry=entry)
+            try:
+                services.remove_attendance(by=request.user, entry=entry)
+            except DomainError as error:
+                self.message_user(request, f"{entry}: {error.message}", messages.ERROR)
 
 
 @admin.register(CaravanTrip)

@@ -8,13 +8,14 @@ so two reviewers acting at once never both succeed.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.assessment import ensure_month_open
 from campaigns.models import CampaignStatus
 from config.errors import BadRequest, DomainError, InvalidTransition, NotAllowed
 from config.tasks import send_task_on_commit
@@ -163,6 +164,7 @@ def report_activity(
     kits, resources = _check_used(
         by=by, facility=facility, kits_used=kits_used, resources_used=resources_used
     )
+    ensure_month_open(facility_id=facility.pk, day=starts_at)
     activity.save()
     activity.kits_used.set(kits)
     activity.resources_used.set(resources)
@@ -183,6 +185,7 @@ def update_activity(*, activity, by, **changes):
     if not activity.is_editable:
         raise InvalidTransition(_("A verified activity can no longer be changed."))
     used = {name: changes.pop(name) for name in USED_FIELDS if name in changes}
+    ensure_month_open(facility_id=activity.facility_id, day=activity.starts_at)
     for name, value in changes.items():
         setattr(activity, name, value)
     if activity.region_id is None:
@@ -198,6 +201,7 @@ def update_activity(*, activity, by, **changes):
             kits_used=used.get("kits_used", activity.kits_used.all()),
             resources_used=used.get("resources_used", activity.resources_used.all()),
         )
+    ensure_month_open(facility_id=activity.facility_id, day=activity.starts_at)
     activity.save()
     if "kits_used" in used:
         activity.kits_used.set(kits)
@@ -216,6 +220,7 @@ def verify_activity(*, activity, by):
     _check_reviewer(by, activity)
     if activity.status != ActivityStatus.REPORTED:
         raise InvalidTransition(_("Only a reported activity can be verified."))
+    ensure_month_open(facility_id=activity.facility_id, day=activity.starts_at)
     activity.status = ActivityStatus.VERIFIED
     activity.reject_reason = ""
     activity.reviewed_at = timezone.now()
@@ -237,6 +242,7 @@ def reject_activity(*, activity, by, reason):
     _check_reviewer(by, activity)
     if activity.status != ActivityStatus.REPORTED:
         raise InvalidTransition(_("Only a reported activity can be rejected."))
+    ensure_month_open(facility_id=activity.facility_id, day=activity.starts_at)
     activity.status = ActivityStatus.REJECTED
     activity.reject_reason = reason
     activity.reviewed_at = timezone.now()
@@ -489,8 +495,11 @@ def plan_stop(
         try:
             with transaction.atomic():
                 stop.save()
-        except IntegrityError as error:
-            if not _violated(error, OVERLAP_CONSTRAINT):
+        except (IntegrityError, OperationalError) as error:
+            # Two overlapping inserts that both passed the check wait on each other in the
+            # exclusion constraint; PostgreSQL then aborts one of them as a deadlock. Either
+            # way the loser's dates overlap a stop planned at the same moment.
+            if not (_violated(error, OVERLAP_CONSTRAINT) or _is_deadlock(error)):
                 raise
             raise DomainError(
                 gettext(
@@ -499,6 +508,10 @@ def plan_stop(
                 )
             ) from None
     return stop
+
+
+def _is_deadlock(error):
+    return getattr(error.__cause__, "pgcode", None) == "40P01"
 
 
 def _lock_stop(stop):
@@ -662,6 +675,7 @@ def record_attendance(*, by, stop, date, visitors, school_groups=0, note=""):
         }
     if errors:
         raise ValidationError(errors)
+    ensure_month_open(facility_id=stop.exhibition_set.operator_id, day=date)
     duplicate = gettext("Attendance for %(date)s is recorded already.") % {"date": date}
     if stop.attendance.filter(date=date).exists():
         raise DomainError(duplicate)
@@ -694,6 +708,7 @@ def remove_attendance(*, by, entry):
 
     stop = _lock_stop(entry.stop)
     _check_stop_manager(by, stop)
+    ensure_month_open(facility_id=stop.exhibition_set.operator_id, day=entry.date)
     visitors = entry.visitors
     deleted, _rows = type(entry).objects.filter(pk=entry.pk).delete()
     if deleted:
@@ -824,6 +839,7 @@ def report_trip(*, by, trip, distance_km, audience_total, activities_count, summ
             gettext("This trip ends on %(date)s; report it from that day on.")
             % {"date": trip.ends_on}
         )
+    ensure_month_open(facility_id=trip.facility_id, day=trip.starts_on)
     errors = {}
     limits = {
         "distance_km": (

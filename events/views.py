@@ -167,6 +167,8 @@ def report(request):
             activity = services.report_activity(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
+        except DomainError as error:  # e.g. the month is frozen by its submitted report
+            form.add_error(None, error.message)
         else:
             messages.success(request, _("The activity was reported. Add its photos below."))
             return redirect("events:detail", pk=activity.pk)
@@ -455,7 +457,11 @@ def plan_stop(request, set_pk):
     )
     if not can_manage_set(request.user, exhibition_set):
         raise PermissionDenied
-    form = StopPlanForm(request.POST or None, province_code=exhibition_set.operator.province_id)
+    # ?region=<code> prefills the county, as the set page's "plan a stop here" links do.
+    initial = {"region": request.GET["region"]} if "region" in request.GET else {}
+    form = StopPlanForm(
+        request.POST or None, province_code=exhibition_set.operator.province_id, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             stop = services.plan_stop(

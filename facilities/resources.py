@@ -272,7 +272,7 @@ class TagWidget(widgets.Widget):
         return value.code if value else ""
 
 
-class RegionTagImportResource(resources.ModelResource):
+class RegionTagImportResource(SafeExportResource):
     """Rows of (region, tag): the region by code (or name path), the tag by code.
 
     A row that is already in the database is skipped; all rows or none are written, and the
@@ -337,7 +337,7 @@ class RegionTagImportResource(resources.ModelResource):
         self._existing[key] = instance
 
 
-class FacilityExportResource(resources.ModelResource):
+class FacilityExportResource(SafeExportResource):
     kind_label = fields.Field(column_name="kind_label")
     status_label = fields.Field(column_name="status_label")
     region = fields.Field(column_name="region")

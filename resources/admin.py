@@ -6,6 +6,7 @@ from .admin_digital import DigitalResourceAdminMixin
 from .admin_distributions import DistributionAdminMixin, ResourceBundleAdminMixin
 from .admin_exhibits import ExhibitAdminMixin, ExhibitionSetAdminMixin
 from .admin_kits import KitAdminMixin, KitRequestAdminMixin
+from .admin_repairs import HandOverAdmin, KnownFaultAdmin, RepairTicketAdmin  # noqa: F401 (registers)
 from .models import (
     Category,
     DigitalResource,

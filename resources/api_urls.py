@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from .api.exhibits import ScheduleFeedView
+from .api.repairs import HandOverView
 from .views.digital import api_download
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
         ScheduleFeedView.as_view(),
         name="exhibition-set-schedule",
     ),
+    path("tour-stops/<int:pk>/handover/", HandOverView.as_view(), name="tour-stop-handover"),
 ]

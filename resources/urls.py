@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("resources.views.digital")),
     path("", include("resources.views.distributions")),
     path("", include("resources.views.exhibits")),
+    path("", include("resources.views.repairs")),
 ]

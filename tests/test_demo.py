@@ -274,3 +274,32 @@ def test_the_demo_tags_the_border_counties_along_the_amur(demo):
         "old_revolutionary_base",
         "rural_revitalization_priority",
     }
+
+
+def test_the_demo_cares_for_its_exhibits(demo):
+    from resources.models import (
+        ExhibitStatus,
+        HandOver,
+        KnownFault,
+        RepairStatus,
+        RepairTicket,
+    )
+
+    assert KnownFault.objects.count() >= 12
+    assert KnownFault.objects.values("model").distinct().count() >= 8
+    closed = HandOver.objects.filter(stop__status="closed", stage="dismantle")
+    assert closed.count() == 2
+    # Every exhibit in use at the time, once: all 50 at first, 49 after the write-off.
+    assert sorted(h.items.count() for h in HandOver.objects.all()) == [49, 50, 50]
+    assert ExhibitStatus.MISSING in set(
+        HandOver.objects.get(stage="setup").items.values_list("exhibit__status", flat=True)
+    )
+    statuses = set(RepairTicket.objects.values_list("status", flat=True))
+    assert statuses == set(RepairStatus.values)
+    assert RepairTicket.objects.filter(cause="transport").count() == 1
+    resolved = RepairTicket.objects.get(status=RepairStatus.RESOLVED)
+    assert resolved.known_fault is not None and resolved.exhibit.status == ExhibitStatus.OK
+    written_off = RepairTicket.objects.get(status=RepairStatus.WRITTEN_OFF)
+    assert written_off.exhibit.status == ExhibitStatus.RETIRED
+    assert RepairTicket.objects.get(status="diagnosing").exhibit.status == "under_repair"
+    assert resolved.opened_at < resolved.resolved_at <= resolved.transitions.last().at

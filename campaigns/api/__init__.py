@@ -1,8 +1,9 @@
 """REST API of the campaigns app."""
 
-from . import campaigns, stats
+from . import assessment, campaigns, stats
 
 
 def register(router):
     campaigns.register(router)
     stats.register(router)
+    assessment.register(router)

@@ -51,6 +51,11 @@ class ProvinceFiguresSerializer(serializers.Serializer):
     audience_total = serializers.IntegerField()
 
 
+class ModelCountSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    count = serializers.IntegerField()
+
+
 class CampaignStatsSerializer(serializers.Serializer):
     """Documentation of the answer; definitions of each figure: campaigns/stats.py."""
 
@@ -107,6 +112,15 @@ class CampaignStatsSerializer(serializers.Serializer):
     stop_audience = serializers.IntegerField(help_text="Visitors recorded at those stops.")
     trips_reported = serializers.IntegerField(help_text="Reported caravan trips.")
     trip_distance_km = serializers.IntegerField(help_text="Kilometres of those trips.")
+    repair_tickets_open = serializers.IntegerField(
+        help_text="Open or diagnosing repair tickets of the campaign's exhibition sets."
+    )
+    repair_tickets_by_severity = serializers.DictField(child=serializers.IntegerField())
+    repair_tickets_by_cause = serializers.DictField(child=serializers.IntegerField())
+    repair_mean_hours_to_resolve = serializers.FloatField(
+        allow_null=True, help_text="Mean hours from opening to resolution of resolved tickets."
+    )
+    repair_faults_by_model = ModelCountSerializer(many=True)
     top_resources = ResourceCountSerializer(many=True)
     by_province = ProvinceFiguresSerializer(many=True)
 

@@ -6,17 +6,14 @@ a prefecture are a table sorted by the column headers' links. Exports: every cou
 XLSX.
 """
 
-import csv
-import io
-
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
+from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text, xlsx_bytes
 from facilities.models import RegionLevel, RegionTag
 
 from ..coverage import cached_coverage, summarize
@@ -184,14 +181,6 @@ COUNTY_COLUMNS = (
     ("audience", gettext_lazy("Audience")),
     ("downloads", gettext_lazy("Downloads")),
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value):
-    """A cell value that no spreadsheet program runs as a formula (text starting = + - @ …)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def county_table(coverage):
@@ -211,7 +200,7 @@ def county_table(coverage):
             "last_reached_on": row["last_reached_on"].isoformat() if row["last_reached_on"] else "",
             "tags": ", ".join(row["tags"]),
         }
-        rows.append([spreadsheet_cell(values[key]) for key, _label in COUNTY_COLUMNS])
+        rows.append([values[key] for key, _label in COUNTY_COLUMNS])
     return rows
 
 
@@ -223,19 +212,10 @@ def export_counties(request, slug, file_format):
     table = county_table(cached_coverage(campaign=campaign, tag=tag.code if tag else None))
     filename = f"{campaign.slug}-counties" + (f"-{tag.code}" if tag else "")
     if file_format == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response.write("\ufeff")  # spreadsheet programs then read the Chinese names as UTF-8
-        csv.writer(response).writerows(table)
+        response = HttpResponse(csv_text(table), content_type=CSV_CONTENT_TYPE)
     else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(_("Counties")))
-        for row in table:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
         response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx_bytes([(_("Counties"), table)]), content_type=XLSX_CONTENT_TYPE
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response

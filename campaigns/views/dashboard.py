@@ -19,7 +19,7 @@ from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from events.models import ActivityKind
 from facilities.models import Region, RegionLevel
 from facilities.roles import get_scope
-from resources.models import KitRequestStatus
+from resources.models import KitRequestStatus, RepairCause, RepairSeverity
 
 from .. import exports
 from ..charts import bar_chart, line_chart
@@ -28,6 +28,7 @@ from ..models import Campaign, CampaignStatus
 from ..stats import StatsFilter, StatsFilterForm, get_campaign_stats
 
 DASHBOARD_EXTRAS = {
+    "repair_tickets_open",
     "stops_open",
     "stops_held",
     "stop_audience",
@@ -147,6 +148,47 @@ def _charts(stats):
     ]
     status_labels = dict(KitRequestStatus.choices)
     kind_labels = dict(ActivityKind.choices)
+    return [*_main_charts(stats, provinces, status_labels, kind_labels), *_repair_charts(stats)]
+
+
+def _repair_charts(stats):
+    severity_labels = dict(RepairSeverity.choices)
+    cause_labels = dict(RepairCause.choices)
+    return [
+        bar_chart(
+            chart_id="chart-repairs-by-severity",
+            title=_("Open repair tickets by severity"),
+            description=_("Tickets of the campaign's exhibition sets still being worked on."),
+            label_header=_("Severity"),
+            series=[(_("Tickets"), "series-a")],
+            rows=[
+                (severity_labels.get(key, key), [count])
+                for key, count in stats["repair_tickets_by_severity"].items()
+            ],
+        ),
+        bar_chart(
+            chart_id="chart-repairs-by-cause",
+            title=_("Open repair tickets by cause"),
+            description=_("Tickets still being worked on, by the cause of the fault."),
+            label_header=_("Cause"),
+            series=[(_("Tickets"), "series-b")],
+            rows=[
+                (cause_labels.get(key, key), [count])
+                for key, count in stats["repair_tickets_by_cause"].items()
+            ],
+        ),
+        bar_chart(
+            chart_id="chart-faults-by-model",
+            title=_("Faults per exhibit model"),
+            description=_("Repair tickets ever opened per exhibit design, the ten most first."),
+            label_header=_("Exhibit model"),
+            series=[(_("Tickets"), "series-a")],
+            rows=[(row["model"], [row["count"]]) for row in stats["repair_faults_by_model"]],
+        ),
+    ]
+
+
+def _main_charts(stats, provinces, status_labels, kind_labels):
     return [
         bar_chart(
             chart_id="chart-provinces",

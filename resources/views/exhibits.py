@@ -14,7 +14,7 @@ from config.errors import DomainError, NotAllowed
 
 from ..api.exhibits import with_figures
 from ..forms.exhibits import ExhibitForm
-from ..models import ExhibitionSet
+from ..models import ExhibitionSet, ExhibitStatus
 from ..services import exhibits as services
 
 app_name = "exhibits"
@@ -80,12 +80,22 @@ def set_detail(request, pk):
         "can_manage": can_manage,
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+        # Shown until found or written off.
+        "missing_exhibits": exhibition_set.exhibits.filter(status=ExhibitStatus.MISSING).order_by(
+            "code", "id"
+        ),
     }
     if can_manage:
         context["timeline"] = timeline(stops, today)
         context["today"] = today
         context["exhibits"] = exhibition_set.exhibits.order_by("code", "id")
         context["exhibit_form"] = ExhibitForm()
+        if exhibition_set.campaign is not None:
+            from campaigns.suggestions import suggested_stops
+
+            context["suggestions"] = suggested_stops(
+                campaign=exhibition_set.campaign, exhibition_set=exhibition_set
+            )
     return render(request, "resources/exhibits/set_detail.html", context)
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from campaigns.maps import bucket, county_centres, load_map
-from campaigns.views.coverage import spreadsheet_cell
+from config.spreadsheets import neutralise as spreadsheet_cell
 from tests.campaigns.coverage_support import Data
 
 pytestmark = pytest.mark.django_db

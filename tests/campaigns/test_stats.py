@@ -188,8 +188,9 @@ def test_the_query_count_does_not_grow_from_3_to_30_provinces(
     assert stats["audience_total"] == 900
     assert len(large) == len(small)
     # The campaign, then the service: eight queries of the figures, one of allotments by
-    # province, two of stops and trips, and those of the counties reached.
-    assert len(large) <= 17
+    # province, two of stops and trips, two of repair tickets, and those of the counties
+    # reached.
+    assert len(large) <= 19
 
     with django_assert_max_num_queries(1):  # the campaign only: the figures come from the cache
         get_stats(client, campaign)

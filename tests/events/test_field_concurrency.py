@@ -80,7 +80,7 @@ def test_two_overlapping_plans_at_once_exactly_one_wins(world, monkeypatch):
     outcomes = race(world, monkeypatch)
     assert sorted(map(str, outcomes)).count("planned") == 1, outcomes
     refused = next(o for o in outcomes if o != "planned")
-    assert refused[0] == "refused"
+    assert refused[0] == "refused", outcomes
     assert "just planned" in refused[1]
     assert TourStop.objects.count() == 1
 

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def nav_links(response):
+    """The header's menus: the public navigation and the signed-in user's own items."""
     page = response.content.decode()
-    return page[page.index("<nav") : page.index("</nav>")]
+    return page[page.index("<header") : page.index("</header>")]
 
 
 def test_coordinator_without_a_facility_is_led_to_the_review_not_to_registration(world, client):

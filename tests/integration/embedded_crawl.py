@@ -163,9 +163,11 @@ def parameter_value(crawler, admin, path):
         return None
     body = json.loads(response.content)
     rows = body.get("results", body) if isinstance(body, dict) else body
+    # A nested route's parent (`{kit_pk}`) is the id of a row of the parent list.
+    key = "id" if name.endswith("_pk") else name
     for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and row.get(name) not in (None, ""):
-            return row[name]
+        if isinstance(row, dict) and row.get(key) not in (None, ""):
+            return row[key]
     return stored_value(path, name)
 
 

@@ -17,6 +17,7 @@ from config.celery import app as celery_app
 from events.models import ActivityPhoto
 from facilities.models import Facility, FacilityStatus
 from resources.models import KitRequest, KitRequestStatus
+from resources.services.allotments import allot
 from tests import factories
 from tests.events.images import jpeg_bytes
 from tests.facilities.world import build_world
@@ -54,6 +55,8 @@ def test_a_facility_decision_commits_and_its_mail_goes_out_in_process(broker_dow
 def test_a_kit_approval_commits_and_its_mail_goes_out_in_process(broker_down):
     world = build_world(status_a=FacilityStatus.APPROVED)
     kit_request = factories.KitRequestFactory(facility=world.facility_a)
+    # A coordinator approves within the province's allotment of the kit.
+    allot(kit=kit_request.kit, province=world.province_a, quantity=5, by=world.admin)
     response = api_client_for(world.coordinator_a).post(
         f"/api/v1/kit-requests/{kit_request.pk}/approve/", {}, format="json"
     )
