@@ -697,7 +697,14 @@ def assessment_table(*, campaign, year, user):
         CaravanTripStatus,
         TourStop,
     )
-    from facilities.models import Facility, FacilityKind, FacilityStatus, Region, RegionLevel
+    from facilities.models import (
+        Facility,
+        FacilityKind,
+        FacilityStatus,
+        Region,
+        RegionLevel,
+        RegionTagAssignment,
+    )
 
     scope = get_scope(user)
     if not scope.is_reviewer:
@@ -795,6 +802,9 @@ def assessment_table(*, campaign, year, user):
         .annotate(days_out=figure("days_out"), distance_km=figure("distance_km"))
     }
 
+    # Regions with a priority tag (old revolutionary base, border, ...): one query.
+    tagged = set(RegionTagAssignment.objects.values_list("region_id", flat=True).distinct())
+
     caravans = Facility.objects.filter(
         province_id__in=codes, kind=FacilityKind.CARAVAN, status=FacilityStatus.APPROVED
     ).values_list("province_id", "pk")
@@ -807,7 +817,11 @@ def assessment_table(*, campaign, year, user):
 
     for row in rows.values():
         indicators = row["indicators"]
-        indicators["counties_reached"] = len({c for c in row.pop("counties") if c})
+        counties = {c for c in row.pop("counties") if c}
+        indicators["counties_reached"] = len(counties)
+        indicators["priority_counties_reached"] = sum(
+            1 for county in counties if _carries_a_tag(county, tagged)
+        )
         indicators["caravans_meeting_norm"] = _share(
             indicators["caravans_meeting_norm_count"], indicators["caravans"]
         )
@@ -818,6 +832,11 @@ def assessment_table(*, campaign, year, user):
 
 
 SHARE_INDICATORS = ("caravans_meeting_norm", "reports_on_time")
+
+
+def _carries_a_tag(county, tagged):
+    """Whether a county carries a priority tag, itself or through its prefecture or province."""
+    return county in tagged or f"{county[:4]}00" in tagged or f"{county[:2]}0000" in tagged
 
 
 def _share(part, whole):

@@ -342,6 +342,8 @@ class MonthlyReminder(models.Model):
 # weights (they sum to 100).
 ASSESSMENT_INDICATORS = (
     ("counties_reached", _("Counties reached"), 20),
+    # Shown beside the counties reached; it weighs nothing unless a campaign gives it a weight.
+    ("priority_counties_reached", _("Priority counties reached"), 0),
     ("stops", _("Stops held"), 15),
     ("audience", _("Audience"), 15),
     ("days_out", _("Caravan days out"), 10),

@@ -200,3 +200,26 @@ def test_the_admin_edits_weights_only_when_they_sum_to_100(world, client):
     )
     assert response.status_code == 302
     assert assessment.weights_for(world.campaign) == weights
+
+
+def test_priority_counties_reached_count_tagged_counties_only(world):
+    from facilities.models import RegionTag, RegionTagAssignment
+
+    border, _ = RegionTag.objects.get_or_create(code="border", defaults={"name": "边境地区"})
+    north = by_province(
+        assessment.assessment_table(campaign=world.campaign, year=2026, user=world.admin)
+    )["230000"]
+    assert north["indicators"]["priority_counties_reached"] == 0
+    RegionTagAssignment.objects.create(region=world.county, tag=border)
+    north = by_province(
+        assessment.assessment_table(campaign=world.campaign, year=2026, user=world.admin)
+    )["230000"]
+    assert north["indicators"]["counties_reached"] == 2
+    assert north["indicators"]["priority_counties_reached"] == 1
+    # A tag on the province covers every county in it; the weight stays 0, the score the same.
+    RegionTagAssignment.objects.create(region=world.province, tag=border)
+    north = by_province(
+        assessment.assessment_table(campaign=world.campaign, year=2026, user=world.admin)
+    )["230000"]
+    assert north["indicators"]["priority_counties_reached"] == 2
+    assert north["score"] == 83.8
