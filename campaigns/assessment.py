@@ -802,6 +802,29 @@ def assessment_table(*, campaign, year, user):
         .annotate(days_out=figure("days_out"), distance_km=figure("distance_km"))
     }
 
+    # What is still open now: receipt discrepancies of the province's facilities and repair
+    # tickets of the sets its facilities operate (live figures, one query each).
+    from resources.models import REPAIR_OPEN_STATUSES, Discrepancy, DiscrepancyStatus, RepairTicket
+
+    for code, count in (
+        Discrepancy.objects.filter(
+            kit_request__facility__province_id__in=codes, status=DiscrepancyStatus.OPEN
+        )
+        .values_list("kit_request__facility__province_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        rows[code]["indicators"]["discrepancies_open"] = count
+    for code, count in (
+        RepairTicket.objects.filter(
+            exhibition_set__operator__province_id__in=codes, status__in=REPAIR_OPEN_STATUSES
+        )
+        .values_list("exhibition_set__operator__province_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        rows[code]["indicators"]["repair_tickets_open"] = count
+
     # Regions with a priority tag (old revolutionary base, border, ...): one query.
     tagged = set(RegionTagAssignment.objects.values_list("region_id", flat=True).distinct())
 
@@ -832,6 +855,7 @@ def assessment_table(*, campaign, year, user):
 
 
 SHARE_INDICATORS = ("caravans_meeting_norm", "reports_on_time")
+FEWER_IS_BETTER = ("discrepancies_open", "repair_tickets_open")
 
 
 def _carries_a_tag(county, tagged):
@@ -846,7 +870,9 @@ def _share(part, whole):
 def rank(rows, weights):
     """Score rows ({province, name, indicators}) with the weights and sort best first.
 
-    A count is normalised against the largest value among the rows; a share counts as it is.
+    A count is normalised against the largest value among the rows; a share counts as it is;
+    for what is better when fewer (open discrepancies and tickets) the province with none gets
+    the whole weight and the one with the most gets none.
     """
     best = {
         key: max((row["indicators"].get(key, 0) for row in rows), default=0)
@@ -860,6 +886,8 @@ def rank(rows, weights):
             value = indicators.get(key, 0)
             if key in SHARE_INDICATORS:
                 normalised = value
+            elif key in FEWER_IS_BETTER:
+                normalised = 1.0 - value / best[key] if best[key] else 1.0
             else:
                 normalised = value / best[key] if best[key] else 0.0
             score += weight * normalised

@@ -351,6 +351,9 @@ ASSESSMENT_INDICATORS = (
     ("activities", _("Verified activities"), 10),
     ("caravans_meeting_norm", _("Share of caravans meeting the norm"), 10),
     ("reports_on_time", _("Share of reports submitted on time"), 10),
+    # Still open now; shown for the reviewers, weighing nothing unless a campaign says so.
+    ("discrepancies_open", _("Open receipt discrepancies"), 0),
+    ("repair_tickets_open", _("Repair tickets open"), 0),
 )
 DEFAULT_ASSESSMENT_WEIGHTS = {key: weight for key, _label, weight in ASSESSMENT_INDICATORS}
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from campaigns import assessment
@@ -87,11 +88,11 @@ def test_weights_set_per_campaign_change_the_ranking(world):
         ("440000", 100.0),
         ("230000", 92.0),
     ]
-    with pytest.raises(ValidationError, match="sum to 100"):
+    with translation.override("en"), pytest.raises(ValidationError, match="sum to 100"):
         assessment.save_weights(
             campaign=world.campaign, weights={**weights, "audience": 99}, by=world.admin
         )
-    with pytest.raises(ValidationError, match="weight for each"):
+    with translation.override("en"), pytest.raises(ValidationError, match="weight for each"):
         assessment.save_weights(campaign=world.campaign, weights={"audience": 100}, by=world.admin)
     assert assessment.weights_for(world.campaign)["audience"] == 100
 
@@ -223,3 +224,45 @@ def test_priority_counties_reached_count_tagged_counties_only(world):
     )["230000"]
     assert north["indicators"]["priority_counties_reached"] == 2
     assert north["score"] == 83.8
+
+
+def test_open_discrepancies_and_tickets_are_shown_and_fewer_score_better(world):
+    from resources.models import (
+        Discrepancy,
+        Exhibit,
+        KitRequest,
+        RepairSeverity,
+        RepairStatus,
+        RepairTicket,
+    )
+    from tests import factories
+
+    kit_request = factories.KitRequestFactory(facility=world.museum, quantity=3)
+    KitRequest.objects.filter(pk=kit_request.pk).update(status="received")
+    Discrepancy.objects.create(kit_request=kit_request, kind="short", quantity_missing=1)
+    exhibit = Exhibit.objects.create(
+        exhibition_set=world.exhibition_set, code="T1", name="展品", model="M-T"
+    )
+    RepairTicket.objects.create(
+        exhibit=exhibit,
+        exhibition_set=world.exhibition_set,
+        fault="按钮失灵",
+        severity=RepairSeverity.BLOCKING,
+        status=RepairStatus.OPEN,
+        opened_at=timezone.now(),
+    )
+    rows = by_province(
+        assessment.assessment_table(campaign=world.campaign, year=2026, user=world.admin)
+    )
+    north, south = rows["230000"], rows["440000"]
+    assert north["indicators"]["discrepancies_open"] == 1
+    assert north["indicators"]["repair_tickets_open"] == 1
+    assert south["indicators"].get("discrepancies_open", 0) == 0
+    assert north["score"] == 83.8  # weight 0 by default
+    weights = dict.fromkeys(assessment.DEFAULT_ASSESSMENT_WEIGHTS, 0)
+    weights["repair_tickets_open"] = 100
+    assessment.save_weights(campaign=world.campaign, weights=weights, by=world.admin)
+    rows = by_province(
+        assessment.assessment_table(campaign=world.campaign, year=2026, user=world.admin)
+    )
+    assert (rows["230000"]["score"], rows["440000"]["score"]) == (0.0, 100.0)
