@@ -1,3 +1,5 @@
+import datetime
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +55,16 @@ class MonthlyReportFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(
         label=_("province code"), field_name="facility__province_id"
     )
-    year = django_filters.NumberFilter(label=_("year"), field_name="month__year")
+    year = django_filters.NumberFilter(
+        label=_("year"), method="filter_year", min_value=2000, max_value=2100, decimal_places=0
+    )
 
     class Meta:
         model = MonthlyReport
         fields = ["facility", "status", "province", "year"]
+
+    def filter_year(self, queryset, name, value):
+        year = int(value)
+        return queryset.filter(
+            month__gte=datetime.date(year, 1, 1), month__lte=datetime.date(year, 12, 1)
+        )

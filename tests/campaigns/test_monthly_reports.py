@@ -395,3 +395,12 @@ def test_the_pages_refuse_a_frozen_month_with_the_message(world, client):
     assert response.status_code == 200
     assert f"report #{report.pk}".encode() in response.content
     assert not world.museum.activities.filter(title="三月讲座").exists()
+
+
+def test_the_year_filter_refuses_what_is_no_year(world, api_client):
+    museum_march(world)
+    api_client.force_authenticate(world.admin)
+    assert api_client.get(API, {"year": "0.0"}).status_code == 400
+    assert api_client.get(API, {"year": "2026.5"}).status_code == 400
+    assert api_client.get(API, {"year": "2026"}).json()["count"] == 1
+    assert api_client.get(API, {"year": "2025"}).json()["count"] == 0
