@@ -333,7 +333,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "events.models.ActivityKind",
         "ReceiptConditionEnum": "resources.models.ReceiptCondition",
-        "HandOverConditionEnum": "resources.models.HandOverCondition",
         "ActivityStatusEnum": "events.models.ActivityStatus",
         "FacilityKindEnum": "facilities.models.FacilityKind",
         "FacilityStatusEnum": "facilities.models.FacilityStatus",

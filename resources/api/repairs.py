@@ -20,7 +20,7 @@ from ..serializers.repairs import (
     RepairTicketCreateSerializer,
     RepairTicketSerializer,
     RepairTicketWithSuggestionsSerializer,
-    ResolveSerializer,
+    TicketResolveSerializer,
 )
 from ..services import repairs as services
 
@@ -135,10 +135,12 @@ class RepairTicketViewSet(
         )
         return self._present(ticket)
 
-    @extend_schema(summary="Resolve", request=ResolveSerializer, responses=RepairTicketSerializer)
+    @extend_schema(
+        summary="Resolve", request=TicketResolveSerializer, responses=RepairTicketSerializer
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        data = _validated(ResolveSerializer, request.data)
+        data = _validated(TicketResolveSerializer, request.data)
         ticket = services.resolve_ticket(by=request.user, ticket=self.get_object(), **data)
         return self._present(ticket)
 

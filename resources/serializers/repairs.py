@@ -114,7 +114,7 @@ class RepairNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class ResolveSerializer(serializers.Serializer):
+class TicketResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=4000)
     known_fault = serializers.PrimaryKeyRelatedField(
         queryset=KnownFault.objects.all(), required=False, allow_null=True
