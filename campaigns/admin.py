@@ -5,9 +5,9 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from facilities.admin import run_service_action
-from facilities.resources import ParticipationExportResource
 
 from . import assessment, services
+from .exports import ParticipationExportResource
 from .models import (
     AssessmentWeights,
     Campaign,

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export import fields
 
-from config.spreadsheets import csv_text, xlsx_bytes
+from config.spreadsheets import SafeExportResource, csv_text, xlsx_bytes
 from events.models import ActivityKind
 from facilities.models import FacilityKind, FacilityLevel
 from resources.models import KitRequestStatus
 
-from .models import ParticipationStatus
+from .models import Participation, ParticipationStatus
 from .stats import facility_figures, get_campaign_stats
 
 PROVINCE_COLUMNS = [
@@ -178,3 +179,63 @@ def coverage_xlsx(campaign, filters):
 
 def _local(iso_timestamp):
     return date_format(timezone.localtime(datetime.fromisoformat(iso_timestamp)), "Y-m-d H:i")
+
+
+class ParticipationExportResource(SafeExportResource):
+    campaign = fields.Field(column_name="campaign")
+    campaign_title = fields.Field(column_name="campaign_title")
+    facility = fields.Field(column_name="facility")
+    facility_name = fields.Field(column_name="facility_name")
+    facility_kind = fields.Field(column_name="facility_kind")
+    province = fields.Field(column_name="province")
+    province_name = fields.Field(column_name="province_name")
+    flag_ceremony = fields.Field(column_name="flag_ceremony")
+
+    class Meta:
+        model = Participation
+        fields = (
+            "id",
+            "campaign",
+            "campaign_title",
+            "facility",
+            "facility_name",
+            "facility_kind",
+            "province",
+            "province_name",
+            "status",
+            "applied_at",
+            "approved_at",
+            "flag_awarded_at",
+            "flag_ceremony",
+        )
+        export_order = fields
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("campaign", "facility__province", "flag_ceremony").order_by(
+            "campaign_id", "facility__province_id", "facility__name", "id"
+        )
+
+    def dehydrate_campaign(self, participation):
+        return participation.campaign.slug
+
+    def dehydrate_campaign_title(self, participation):
+        return participation.campaign.title
+
+    def dehydrate_facility(self, participation):
+        return participation.facility_id
+
+    def dehydrate_facility_name(self, participation):
+        return participation.facility.name
+
+    def dehydrate_facility_kind(self, participation):
+        return participation.facility.kind
+
+    def dehydrate_province(self, participation):
+        return participation.facility.province_id
+
+    def dehydrate_province_name(self, participation):
+        return participation.facility.province.name
+
+    def dehydrate_flag_ceremony(self, participation):
+        ceremony = participation.flag_ceremony
+        return ceremony.title if ceremony else ""

@@ -10,6 +10,7 @@ advice for CSV injection), and XLSX text cells are always written as strings.
 import csv
 import io
 
+from django.http import HttpResponse
 from django.utils.functional import Promise
 from import_export import resources
 from openpyxl import Workbook
@@ -106,3 +107,20 @@ class SafeExportResource(resources.ModelResource):
     def export_resource(self, instance, selected_fields=None, **kwargs):
         row = super().export_resource(instance, selected_fields=selected_fields, **kwargs)
         return neutralise_row(row)
+
+
+EXPORT_FORMATS = {
+    "csv": (CSV_CONTENT_TYPE, "csv"),
+    "xlsx": (XLSX_CONTENT_TYPE, "xlsx"),
+}
+
+
+def export_response(resource, queryset, file_format, filename):
+    """An attachment with the queryset exported as CSV (UTF-8 with BOM, for Excel) or XLSX;
+    no cell of either can be a formula (config.spreadsheets)."""
+    content_type, extension = EXPORT_FORMATS[file_format]
+    dataset = resource.export(queryset=queryset)
+    content = export_dataset(dataset, file_format, title=filename)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    return response

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from campaigns import urls as campaigns_urls
+from events import urls as events_urls
+from facilities import urls as facilities_urls
+from resources import urls as resources_urls
 from resources.files import delivery
 
 from .api import build_router
@@ -18,11 +22,13 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     # Downloads first: the hottest path resolves without trying every other pattern.
-    path("api/v1/", include("resources.api_urls")),
+    path("api/v1/", include(resources_urls.api_urlpatterns)),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(build_router().urls)),
-    path("api/v1/", include("config.api_urls")),
+    path("api/v1/", include(facilities_urls.api_urlpatterns)),
+    path("api/v1/", include(campaigns_urls.api_urlpatterns)),
+    path("api/v1/", include(events_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

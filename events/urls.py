@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .api import FieldSummaryView
 
 app_name = "events"
 
@@ -43,4 +44,13 @@ urlpatterns += [
         name=f"trip-{action}",
     )
     for action in views.TRIP_ACTIONS
+]
+
+# API paths that are not viewset routes, mounted under /api/v1/ by config/urls.py.
+api_urlpatterns = [
+    path(
+        "facilities/<int:pk>/field-summary/",
+        FieldSummaryView.as_view(),
+        name="facility-field-summary",
+    ),
 ]

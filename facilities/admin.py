@@ -8,6 +8,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from config.errors import DomainError
 
 from . import services
+from .imports import FacilityExportResource, FacilityImportResource, RegionTagImportResource
 from .models import (
     Facility,
     Membership,
@@ -16,7 +17,6 @@ from .models import (
     RegionTag,
     RegionTagAssignment,
 )
-from .resources import FacilityExportResource, FacilityImportResource, RegionTagImportResource
 from .roles import get_scope
 
 

@@ -432,7 +432,7 @@ def import_facilities(*, dataset, by, dry_run):
     Any bad row (unknown region, missing name, duplicate …) rolls back the whole import and is
     reported with its row number; a dry run never writes anything.
     """
-    from .resources import FacilityImportResource
+    from .imports import FacilityImportResource
 
     if not get_scope(by).is_admin:
         raise NotAllowed(_("Only national administrators import facilities."))
@@ -453,7 +453,7 @@ def import_region_tags(*, dataset, by, dry_run):
     Rows already in the database are skipped; a bad row (unknown region or tag) is reported with
     its row number and nothing is written. A dry run never writes anything.
     """
-    from .resources import RegionTagImportResource
+    from .imports import RegionTagImportResource
 
     if not get_scope(by).is_admin:
         raise NotAllowed(_("Only national administrators import priority tags."))

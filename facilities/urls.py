@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .api import MeView, RegisterView, TokenView
 
 urlpatterns = [
     path("facilities/register/", views.facility_register, name="facility-register"),
@@ -25,4 +26,11 @@ urlpatterns = [
         views.facility_decide,
         name="facility-decide",
     ),
+]
+
+# API paths that are not viewset routes, mounted under /api/v1/ by config/urls.py.
+api_urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="api-register"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/me/", MeView.as_view(), name="api-me"),
 ]

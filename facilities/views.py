@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign, CampaignStatus, Participation
 from config.errors import DomainError
+from config.spreadsheets import EXPORT_FORMATS, export_response
 
 from . import services
 from .forms import (
@@ -24,8 +25,8 @@ from .forms import (
     SignUpForm,
     StaffForm,
 )
+from .imports import FacilityExportResource
 from .models import Facility, FacilityStatus, Membership
-from .resources import EXPORT_FORMATS, FacilityExportResource, export_response
 from .roles import get_scope
 
 

@@ -1,5 +1,5 @@
 """Monthly reports (/api/v1/monthly-reports/) and the yearly assessment of provinces
-(/api/v1/campaigns/{slug}/assessment/, routed in campaigns/api_urls.py).
+(/api/v1/campaigns/{slug}/assessment/, routed in campaigns/urls.py).
 
 Thin: objects come from the scoping querysets (outside the scope is 404), state changes call
 campaigns.assessment, and its domain errors become 409 (403 for permissions) in config.api.

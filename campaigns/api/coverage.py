@@ -1,7 +1,7 @@
 """GET /api/v1/campaigns/{slug}/coverage/ (counties reached per region), .../impact/ and
 .../suggested-stops/ (where an exhibition set might go next).
 
-A plain APIView (routed in campaigns/api_urls.py) answering the dict of campaigns.coverage;
+A plain APIView (routed in campaigns/urls.py) answering the dict of campaigns.coverage;
 the serializers below only document it.
 """
 

@@ -1,6 +1,6 @@
 """GET /api/v1/campaigns/{slug}/stats/: the coverage figures of a campaign, for anyone.
 
-A plain APIView routed in campaigns/api_urls.py. The figures come as the plain dict that
+A plain APIView routed in campaigns/urls.py. The figures come as the plain dict that
 campaigns.stats computes and caches (no serializer on the hot path); the serializers below
 only document the answer in the OpenAPI schema.
 """
@@ -18,7 +18,7 @@ from ..stats import StatsFilterForm, get_campaign_stats
 
 
 def register(router):
-    """The stats route is not a viewset route: see campaigns/api_urls.py."""
+    """The stats route is not a viewset route: see campaigns/urls.py."""
 
 
 class ProvinceCountSerializer(serializers.Serializer):

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.spreadsheets import EXPORT_FORMATS, export_response
 from facilities.models import Facility, FacilityStatus
-from facilities.resources import EXPORT_FORMATS, ParticipationExportResource, export_response
 from facilities.roles import get_scope
 
 from .. import services
+from ..exports import ParticipationExportResource
 from ..forms import ApplyForm, AwardFlagForm, CampaignForm, ParticipantFilterForm
 from ..models import Campaign, CampaignStatus, Participation, ParticipationStatus
 

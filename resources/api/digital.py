@@ -43,9 +43,9 @@ from config.parsers import JSONParser
 from facilities.roles import get_scope
 
 from ..files import FileTooLarge
-from ..filters_digital import DigitalResourceFilter
+from ..filters.digital import DigitalResourceFilter
 from ..models import DigitalResource, ResourceStatus
-from ..serializers_digital import (
+from ..serializers.digital import (
     VALUE_COLUMNS,
     DigitalResourceSerializer,
     DigitalResourceUpdateSerializer,
@@ -374,7 +374,7 @@ class DigitalResourceViewSet(
         return Response(self.get_serializer(resource).data)
 
 
-# The download is a plain Django view (views/digital.py: api_download, routed in api_urls.py),
+# The download is a plain Django view (views/digital.py: api_download, routed in resources/urls.py),
 # so drf-spectacular does not see it; its operation is added to the schema here.
 DOWNLOAD_PATH = "/api/v1/digital-resources/{id}/download/"
 DOWNLOAD_OPERATION = {

@@ -13,7 +13,7 @@ from config.parsers import JSONParser
 from facilities.roles import get_scope
 
 from ..models import DigitalResource, Distribution, ResourceBundle
-from ..serializers_distributions import (
+from ..serializers.distributions import (
     BundleCreateSerializer,
     BundleSerializer,
     DistributionCreateSerializer,

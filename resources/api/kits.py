@@ -6,10 +6,10 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from ..filters_kits import KitFilter, KitRequestFilter
+from ..filters.kits import KitFilter, KitRequestFilter
 from ..models import Kit, KitRequest, KitRequestTransition
 from ..serializers.allotments import ReceiveSerializer
-from ..serializers_kits import (
+from ..serializers.kits import (
     KitRequestCreateSerializer,
     KitRequestDetailSerializer,
     KitRequestSerializer,

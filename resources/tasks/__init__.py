@@ -4,4 +4,3 @@ from .allotments import *  # noqa: F403
 from .bundles import *  # noqa: F403
 from .digital import *  # noqa: F403
 from .distributions import *  # noqa: F403
-from .kits import *  # noqa: F403

@@ -6,18 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from facilities.roles import get_scope
 
-from ..forms_allotments import AllotForm, AllotmentQuantityForm, MoveForm, ResolveForm
+from ..forms.allotments import AllotForm, AllotmentQuantityForm, MoveForm, ResolveForm
 from ..models import Allotment, Discrepancy, DiscrepancyStatus, Kit
 from ..services import allotments as services
-
-app_name = "allotments"
 
 
 def _require_reviewer(user):
@@ -178,14 +175,3 @@ def resolve(request, pk):
         else:
             messages.success(request, _("Discrepancy #%(id)d resolved.") % {"id": discrepancy.pk})
     return redirect("kits:request-detail", pk=discrepancy.kit_request_id)
-
-
-urlpatterns = [
-    path("kits/<int:pk>/allotments/", kit_allotments, name="kit"),
-    path("kits/<int:pk>/allotments/allot/", allot, name="allot"),
-    path("kits/<int:pk>/allotments/move/", move, name="move"),
-    path("kits/<int:pk>/allotments/<int:allotment_pk>/", change, name="change"),
-    path("kits/allotments/", my_allotments, name="mine"),
-    path("kits/discrepancies/", discrepancies, name="discrepancies"),
-    path("kits/discrepancies/<int:pk>/resolve/", resolve, name="resolve"),
-]

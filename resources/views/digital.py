@@ -5,19 +5,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotAuthenticated
 
 from ..files import is_picture
-from ..filters_digital import CatalogueFilter
+from ..filters.digital import CatalogueFilter
 from ..models import DownloadChannel
-from ..serializers_digital import thumbnail_url
+from ..serializers.digital import thumbnail_url
 from ..services import digital as services
 from ..services import downloads
-
-app_name = "digital"
 
 PAGE_SIZE = 20
 LIST_SIZE = 5
@@ -166,11 +163,3 @@ def view_file(request, pk):
         return sign_in
     inline = (resource.content_type or "").startswith(INLINE_PREVIEWS)
     return services.file_response(resource, inline=inline)
-
-
-urlpatterns = [
-    path("resources/", catalogue, name="catalogue"),
-    path("resources/<int:pk>/", resource_detail, name="detail"),
-    path("resources/<int:pk>/download/", download, name="download"),
-    path("resources/<int:pk>/file/", view_file, name="file"),
-]

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
@@ -15,12 +15,10 @@ from config.spreadsheets import SafeCSVWriter
 from facilities.models import FacilityKind
 from facilities.roles import get_scope
 
-from ..forms_distributions import BundleForm, DistributionForm
+from ..forms.distributions import BundleForm, DistributionForm
 from ..models import Distribution, DistributionStatus
 from ..services import bundles as bundle_services
 from ..services import distributions as services
-
-app_name = "distributions"
 
 PAGE_SIZE = 25
 SKIP_PREVIEW = 20
@@ -199,15 +197,3 @@ def bundle_create(request):
             )
             return redirect(reverse("admin:resources_resourcebundle_change", args=[bundle.pk]))
     return render(request, "resources/bundles/create.html", {"form": form})
-
-
-urlpatterns = [
-    path("distributions/", distribution_list, name="list"),
-    path("distributions/new/", distribution_start, name="start"),
-    path("distributions/<int:pk>/", distribution_detail, name="detail"),
-    path("distributions/<int:pk>/progress/", distribution_progress, name="progress"),
-    path("distributions/<int:pk>/skipped.csv", skipped_csv, name="skipped-csv"),
-    path("bundles/", bundle_list, name="bundle-list"),
-    path("bundles/new/", bundle_create, name="bundle-create"),
-    path("bundles/<int:pk>/download/", bundle_download, name="bundle-download"),
-]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,8 +16,6 @@ from ..api.exhibits import with_figures
 from ..forms.exhibits import ExhibitForm
 from ..models import ExhibitionSet, ExhibitStatus
 from ..services import exhibits as services
-
-app_name = "exhibits"
 
 
 def set_list(request):
@@ -124,10 +122,3 @@ def add_exhibit(request, pk):
     else:
         messages.error(request, _("Give the code, the name and the model of the exhibit."))
     return redirect("exhibits:public-set", pk=exhibition_set.pk)
-
-
-urlpatterns = [
-    path("exhibition-sets/", set_list, name="set-list"),
-    path("exhibition-sets/<int:pk>/", set_detail, name="public-set"),
-    path("exhibition-sets/<int:pk>/exhibits/", add_exhibit, name="add-exhibit"),
-]

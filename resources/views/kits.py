@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Prefetch, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,9 +15,9 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from facilities.roles import get_scope
 
-from ..filters_kits import KitFilter
-from ..forms_allotments import ReceiveForm, ResolveForm
-from ..forms_kits import KitRequestForm, NoteForm, RejectForm, ShipForm, StatusFilterForm
+from ..filters.kits import KitFilter
+from ..forms.allotments import ReceiveForm, ResolveForm
+from ..forms.kits import KitRequestForm, NoteForm, RejectForm, ShipForm, StatusFilterForm
 from ..models import (
     Discrepancy,
     DiscrepancyStatus,
@@ -29,8 +28,6 @@ from ..models import (
 )
 from ..services import kits as services
 from ..services.allotments import is_overdue
-
-app_name = "kits"
 
 PAGE_SIZE = 24
 
@@ -276,20 +273,3 @@ def request_action(request, pk, action):
     ):
         return redirect(next_url)
     return redirect("kits:request-detail", pk=kit_request.pk)
-
-
-urlpatterns = [
-    path("kits/", catalogue, name="catalogue"),
-    path("kits/<int:pk>/", kit_detail, name="kit-detail"),
-    path("kits/requests/", my_requests, name="my-requests"),
-    path("kits/requests/<int:pk>/", request_detail, name="request-detail"),
-    path("kits/review/", review_queue, name="review"),
-] + [
-    path(
-        f"kits/requests/<int:pk>/{action}/",
-        request_action,
-        {"action": action},
-        name=f"request-{action}",
-    )
-    for action in ACTIONS
-]

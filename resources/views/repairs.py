@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,8 +27,6 @@ from ..models import (
     RepairTicket,
 )
 from ..services import repairs as services
-
-app_name = "repairs"
 
 
 def _message_of(error):
@@ -380,17 +377,3 @@ def export_xlsx(request):
     response["Content-Disposition"] = 'attachment; filename="repair-tickets.xlsx"'
     workbook.save(response)
     return response
-
-
-urlpatterns = [
-    path("field/stops/<int:pk>/handover/<str:stage>/", handover, name="handover"),
-    path("repairs/", queue, name="queue"),
-    path("repairs/export.csv", export_csv, name="export-csv"),
-    path("repairs/export.xlsx", export_xlsx, name="export-xlsx"),
-    path("repairs/<int:pk>/", ticket_detail, name="ticket"),
-    path("repairs/<int:pk>/photos/", ticket_photo, name="ticket-photo"),
-    path("repairs/<int:pk>/<str:name>/", ticket_action, name="ticket-action"),
-    path("exhibits/<int:exhibit_pk>/report-fault/", open_ticket, name="open-ticket"),
-    path("exhibits/<int:pk>/history/", exhibit_history, name="exhibit-history"),
-    path("known-faults/", knowledge_base, name="known-faults"),
-]

@@ -6,8 +6,8 @@ from rest_framework import serializers
 from facilities.models import Facility
 from facilities.roles import get_scope
 
-from .models import Kit, KitRequest, KitRequestTransition, ReceiptCondition
-from .services.allotments import is_overdue
+from ..models import Kit, KitRequest, KitRequestTransition, ReceiptCondition
+from ..services.allotments import is_overdue
 
 
 class KitSerializer(serializers.ModelSerializer):

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.admin import run_service_action
 
-from .models import HandOver, HandOverItem, KnownFault, RepairTicket, RepairTicketTransition
-from .services import repairs as services
+from ..models import HandOver, HandOverItem, KnownFault, RepairTicket, RepairTicketTransition
+from ..services import repairs as services
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -15,8 +15,8 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .models import Exhibit, ExhibitionSet
-from .services import exhibits as services
+from ..models import Exhibit, ExhibitionSet
+from ..services import exhibits as services
 
 EXHIBIT_COLUMNS = ("code", "name", "model")
 
@@ -89,7 +89,14 @@ class ExhibitInline(admin.TabularInline):
     show_change_link = True
 
 
-class ExhibitionSetAdminMixin:
+@admin.register(ExhibitionSet)
+class ExhibitionSetAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "operator", "status", "campaign"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["code", "name", "operator__name"]
+    list_select_related = ["operator", "campaign"]
+    autocomplete_fields = ["operator", "campaign"]
+
     inlines = [ExhibitInline]
 
     def get_queryset(self, request):
@@ -131,7 +138,14 @@ class ExhibitionSetAdminMixin:
         obj._state.adding = False
 
 
-class ExhibitAdminMixin(ImportMixin):
+@admin.register(Exhibit)
+class ExhibitAdmin(ImportMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "model", "status", "exhibition_set"]
+    list_filter = ["status"]
+    search_fields = ["code", "name", "model", "exhibition_set__code"]
+    list_select_related = ["exhibition_set"]
+    autocomplete_fields = ["exhibition_set"]
+
     import_form_class = ExhibitImportForm
     confirm_form_class = ExhibitConfirmImportForm
     formats = [XLSX, CSV]

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign
 
-from .models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
+from ..models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
 
 CATALOGUE_FIELDS = [
     "id",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Region, RegionLevel
 
-from .models import DiscrepancyResolution, ReceiptCondition
+from ..models import DiscrepancyResolution, ReceiptCondition
 
 
 def _province_field(label):

@@ -1,23 +1,18 @@
-"""Spreadsheet import and export (django-import-export) of facilities and participations.
+"""Spreadsheet import and export (django-import-export) of facilities and region tags.
 
 Import creates facilities only (it never updates one), all rows or none: any bad row is reported
 with its row number and the whole import is rolled back, in a dry run as in the real one.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from campaigns.models import Participation
 from config.spreadsheets import (
-    CSV_CONTENT_TYPE,
-    XLSX_CONTENT_TYPE,
     SafeExportResource,
-    export_dataset,
 )
 
 from .models import (
@@ -415,80 +410,3 @@ class FacilityExportResource(SafeExportResource):
 
     def dehydrate_province_name(self, facility):
         return facility.province.name
-
-
-class ParticipationExportResource(SafeExportResource):
-    campaign = fields.Field(column_name="campaign")
-    campaign_title = fields.Field(column_name="campaign_title")
-    facility = fields.Field(column_name="facility")
-    facility_name = fields.Field(column_name="facility_name")
-    facility_kind = fields.Field(column_name="facility_kind")
-    province = fields.Field(column_name="province")
-    province_name = fields.Field(column_name="province_name")
-    flag_ceremony = fields.Field(column_name="flag_ceremony")
-
-    class Meta:
-        model = Participation
-        fields = (
-            "id",
-            "campaign",
-            "campaign_title",
-            "facility",
-            "facility_name",
-            "facility_kind",
-            "province",
-            "province_name",
-            "status",
-            "applied_at",
-            "approved_at",
-            "flag_awarded_at",
-            "flag_ceremony",
-        )
-        export_order = fields
-
-    def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("campaign", "facility__province", "flag_ceremony").order_by(
-            "campaign_id", "facility__province_id", "facility__name", "id"
-        )
-
-    def dehydrate_campaign(self, participation):
-        return participation.campaign.slug
-
-    def dehydrate_campaign_title(self, participation):
-        return participation.campaign.title
-
-    def dehydrate_facility(self, participation):
-        return participation.facility_id
-
-    def dehydrate_facility_name(self, participation):
-        return participation.facility.name
-
-    def dehydrate_facility_kind(self, participation):
-        return participation.facility.kind
-
-    def dehydrate_province(self, participation):
-        return participation.facility.province_id
-
-    def dehydrate_province_name(self, participation):
-        return participation.facility.province.name
-
-    def dehydrate_flag_ceremony(self, participation):
-        ceremony = participation.flag_ceremony
-        return ceremony.title if ceremony else ""
-
-
-EXPORT_FORMATS = {
-    "csv": (CSV_CONTENT_TYPE, "csv"),
-    "xlsx": (XLSX_CONTENT_TYPE, "xlsx"),
-}
-
-
-def export_response(resource, queryset, file_format, filename):
-    """An attachment with the queryset exported as CSV (UTF-8 with BOM, for Excel) or XLSX;
-    no cell of either can be a formula (config.spreadsheets)."""
-    content_type, extension = EXPORT_FORMATS[file_format]
-    dataset = resource.export(queryset=queryset)
-    content = export_dataset(dataset, file_format, title=filename)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
-    return response

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign
 from facilities.models import FacilityKind, Region, RegionLevel
 
-from .models import (
+from ..models import (
     Category,
     DigitalResource,
     Distribution,

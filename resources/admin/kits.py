@@ -11,11 +11,12 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import DomainError
 
-from .models import KitRequest, KitRequestTransition
-from .services import kits as services
+from ..models import Kit, KitRequest, KitRequestTransition
+from ..services import kits as services
 
 
 class KitAdminForm(forms.ModelForm):
@@ -32,8 +33,15 @@ class KitAdminForm(forms.ModelForm):
         return total
 
 
-class KitAdminMixin:
+@admin.register(Kit)
+class KitAdmin(SimpleHistoryAdmin):
     """Total stock is edited here; available stock only moves through the services."""
+
+    list_display = ["code", "name", "campaign", "quantity_total", "quantity_available"]
+    list_filter = ["campaign"]
+    search_fields = ["code", "name"]
+    list_select_related = ["campaign"]
+    autocomplete_fields = ["campaign"]
 
     form = KitAdminForm
     readonly_fields = [
@@ -82,9 +90,17 @@ class KitRequestTransitionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
 
-class KitRequestAdminMixin:
+@admin.register(KitRequest)
+class KitRequestAdmin(SimpleHistoryAdmin):
     """Requests are created in the portal, the API or by distributions, and move only
     through the workflow services; here reviewers approve or reject them in bulk."""
+
+    list_display = ["id", "kit", "facility", "quantity", "status", "origin", "created_at"]
+    list_filter = ["status", "origin", "kit"]
+    search_fields = ["facility__name", "kit__code", "tracking_number"]
+    list_select_related = ["kit", "facility"]
+    autocomplete_fields = ["kit", "facility"]
+    raw_id_fields = ["distribution", "created_by"]
 
     inlines = [KitRequestTransitionInline]
     actions = ["approve_selected", "reject_selected"]

@@ -14,11 +14,20 @@ from config.errors import DomainError
 from config.tasks import send_task_on_commit
 from facilities.roles import get_scope
 
-from .forms_digital import DigitalResourceAdminForm
-from .services import digital as services
+from ..forms.digital import DigitalResourceAdminForm
+from ..models import Category, DigitalResource, DownloadDaily, DownloadEvent
+from ..services import digital as services
 
 
-class DigitalResourceAdminMixin:
+@admin.register(DigitalResource)
+class DigitalResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "format", "access", "status", "campaign", "category", "download_count"]
+    list_filter = ["status", "access", "format", "category", "campaign"]
+    search_fields = ["title", "description", "sha256"]
+    list_select_related = ["campaign", "category"]
+    autocomplete_fields = ["campaign", "category"]
+    date_hierarchy = "published_at"
+
     form = DigitalResourceAdminForm
     actions = ["withdraw_selected", "republish_selected", "regenerate_thumbnails"]
     readonly_fields = [
@@ -123,3 +132,40 @@ class DigitalResourceAdminMixin:
             ngettext("%d thumbnail queued.", "%d thumbnails queued.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(DownloadEvent)
+class DownloadEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "resource", "bundle", "channel", "facility", "province_code"]
+    list_filter = ["channel"]
+    list_select_related = ["resource", "bundle", "facility"]
+    raw_id_fields = ["resource", "bundle", "user", "facility", "region"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # events are recorded by downloads only
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DownloadDaily)
+class DownloadDailyAdmin(admin.ModelAdmin):
+    list_display = ["date", "resource", "province_code", "count"]
+    list_select_related = ["resource"]
+    raw_id_fields = ["resource"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # rows are made by the roll-up task only
+
+    def has_change_permission(self, request, obj=None):
+        return False

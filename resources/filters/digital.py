@@ -11,7 +11,7 @@ from django_filters.fields import IsoDateTimeField
 
 from campaigns.models import Campaign
 
-from .models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
+from ..models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
 
 STATUS_ALL = "all"
 ORDERINGS = {

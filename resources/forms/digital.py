@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
 
-from .files import check_format, check_picture, inspect_upload
-from .models import DigitalResource
+from ..files import check_format, check_picture, inspect_upload
+from ..models import DigitalResource
 
 
 class DigitalResourceAdminForm(forms.ModelForm):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility, FacilityStatus
 from facilities.roles import get_scope
 
-from .models import KitRequestStatus
+from ..models import KitRequestStatus
 
 
 class KitRequestForm(forms.Form):

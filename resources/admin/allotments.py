@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 
 from config.errors import DomainError
 
-from .models import Allotment, Discrepancy, DiscrepancyResolution
-from .services import allotments as services
+from ..models import Allotment, Discrepancy, DiscrepancyResolution
+from ..services import allotments as services
 
 
 class AllotmentAdminForm(forms.ModelForm):

@@ -7,8 +7,8 @@ from campaigns.models import Campaign
 from config.errors import BadRequest
 from facilities.models import FacilityKind, Region, RegionLevel
 
-from .models import Category, DigitalResource, Kit, ResourceAccess
-from .services import distributions as services
+from ..models import Category, DigitalResource, Kit, ResourceAccess
+from ..services import distributions as services
 
 
 class KitChoiceField(forms.ModelChoiceField):
