@@ -98,7 +98,7 @@ class Page:
         return self.endpoint(HTTP_IF_NONE_MATCH=self.etag)
 
     def baseline(self, page=1):
-        from resources.serializers_digital import VALUE_COLUMNS
+        from resources.serializers.digital import VALUE_COLUMNS
 
         offset = (page - 1) * PAGE_SIZE
         rows = list(self.visible.values(*VALUE_COLUMNS)[offset : offset + PAGE_SIZE])
@@ -119,7 +119,7 @@ class Page:
         return _stamp_and_count(self.visible, "p", [("page_size", [str(PAGE_SIZE)])])
 
     def model_serializer(self):
-        from resources.serializers_digital import DigitalResourceSerializer
+        from resources.serializers.digital import DigitalResourceSerializer
 
         rows = list(self.visible.select_related("category")[:PAGE_SIZE])
         request = RequestFactory().get(self.url)

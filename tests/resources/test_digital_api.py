@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from resources.models import DigitalResource, ResourceAccess, ResourceStatus
-from resources.serializers_digital import CATALOGUE_FIELDS, DigitalResourceSerializer
+from resources.serializers.digital import CATALOGUE_FIELDS, DigitalResourceSerializer
 from resources.services import digital as services
 from tests import factories
 from tests.resources import digital_support
