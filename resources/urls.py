@@ -59,6 +59,14 @@ exhibits_patterns = [
     path("exhibition-sets/", exhibits.set_list, name="set-list"),
     path("exhibition-sets/<int:pk>/", exhibits.set_detail, name="public-set"),
     path("exhibition-sets/<int:pk>/exhibits/", exhibits.add_exhibit, name="add-exhibit"),
+] + [
+    path(
+        f"exhibits/<int:pk>/{action}/",
+        exhibits.missing_exhibit,
+        {"action": action},
+        name=f"missing-{action}",
+    )
+    for action in exhibits.MISSING_ACTIONS
 ]
 
 

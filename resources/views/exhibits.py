@@ -8,14 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError, NotAllowed
 
 from ..api.exhibits import with_figures
 from ..forms.exhibits import ExhibitForm
-from ..models import ExhibitionSet, ExhibitStatus
+from ..models import Exhibit, ExhibitionSet, ExhibitStatus
 from ..services import exhibits as services
+from ..services import repairs as repair_services
 
 
 def set_list(request):
@@ -122,3 +124,35 @@ def add_exhibit(request, pk):
     else:
         messages.error(request, _("Give the code, the name and the model of the exhibit."))
     return redirect("exhibits:public-set", pk=exhibition_set.pk)
+
+
+# What the set's managers can do about an exhibit flagged missing at a hand-over.
+MISSING_ACTIONS = {
+    "found": (repair_services.mark_exhibit_found, _lazy("%(exhibit)s is back in the set.")),
+    "write-off": (
+        repair_services.write_off_missing_exhibit,
+        _lazy("%(exhibit)s was written off and retired."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def missing_exhibit(request, pk, action):
+    """Mark a missing exhibit found again, or write it off; the set's managers only."""
+    exhibit = get_object_or_404(
+        Exhibit.objects.filter(
+            exhibition_set__in=ExhibitionSet.objects.visible_to(request.user)
+        ).select_related("exhibition_set"),
+        pk=pk,
+    )
+    service, done = MISSING_ACTIONS[action]
+    try:
+        service(by=request.user, exhibit=exhibit)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"exhibit": f"{exhibit.code} {exhibit.name}"})
+    return redirect("exhibits:public-set", pk=exhibit.exhibition_set_id)

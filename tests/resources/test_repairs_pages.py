@@ -204,3 +204,46 @@ def test_admin_actions_work_tickets_through_the_services(client, world):
     assert ticket.status == "diagnosing"
     assert world.exhibit.status == "under_repair"
     assert ticket.transitions.last().by == world.admin
+
+
+def _missing(world):
+    exhibit = world.exhibit
+    exhibit.status = "missing"
+    exhibit.save(update_fields=["status"])
+    return exhibit
+
+
+def test_the_sets_managers_mark_a_missing_exhibit_found_or_write_it_off_on_the_set_page(
+    client, world
+):
+    exhibit = _missing(world)
+    page = f"/exhibition-sets/{world.exhibition_set.pk}/"
+    client.force_login(world.staff)
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"/exhibits/{exhibit.pk}/found/" in html
+    assert f"/exhibits/{exhibit.pk}/write-off/" in html
+
+    response = client.post(f"/exhibits/{exhibit.pk}/found/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    assert Exhibit.objects.get(pk=exhibit.pk).status == "ok"
+    # Found already: refused with a message, nothing changes.
+    response = client.post(f"/exhibits/{exhibit.pk}/write-off/", HTTP_ACCEPT_LANGUAGE="en")
+    assert Exhibit.objects.get(pk=exhibit.pk).status == "ok"
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Only a missing exhibit can be written off" in html
+
+    _missing(world)
+    client.post(f"/exhibits/{exhibit.pk}/write-off/")
+    assert Exhibit.objects.get(pk=exhibit.pk).status == "retired"
+
+
+def test_only_the_sets_managers_change_a_missing_exhibit(client, world):
+    exhibit = _missing(world)
+    page = f"/exhibition-sets/{world.exhibition_set.pk}/"
+    client.force_login(world.far_staff)
+    assert f"/exhibits/{exhibit.pk}/found/" not in client.get(page).content.decode()
+    assert client.post(f"/exhibits/{exhibit.pk}/found/").status_code == 403
+    assert client.get(f"/exhibits/{exhibit.pk}/found/").status_code == 405
+    client.logout()
+    assert client.post(f"/exhibits/{exhibit.pk}/found/").status_code == 302  # to sign in
+    assert Exhibit.objects.get(pk=exhibit.pk).status == "missing"
