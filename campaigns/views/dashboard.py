@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from events.models import ActivityKind
-from facilities.models import Region, RegionLevel
+from facilities.models import Region
 from facilities.roles import get_scope
 from resources.models import KitRequestStatus, RepairCause, RepairSeverity
 
@@ -100,9 +100,7 @@ def _dashboard_state(request):
     if not scope.is_reviewer:
         raise PermissionDenied
     campaigns = list(Campaign.objects.visible_to(request.user).order_by("-starts_on", "-id"))
-    provinces = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")
-    if not scope.is_admin:
-        provinces = provinces.filter(code__in=scope.province_codes)
+    provinces = Region.objects.provinces().reviewed_by(request.user).order_by("code")
     form = DashboardFilterForm(
         request.GET,
         campaigns=campaigns,

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facilities.roles import get_scope
+
 from .digital import DigitalResource, ResourceAccess
 
 
@@ -11,6 +13,22 @@ class BundleStatus(models.TextChoices):
     BUILDING = "building", _("Building")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+class ResourceBundleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Public bundles for everyone; member-only ones for facility staff and reviewers."""
+        if get_scope(user).is_member:
+            return self
+        return self.filter(access=ResourceAccess.PUBLIC)
+
+    def built(self):
+        """Bundles with a ZIP to download (a rebuild keeps the previous ZIP until it is done)."""
+        return self.exclude(file="")
+
+    def downloadable_by(self, user):
+        """Built bundles the user may download."""
+        return self.visible_to(user).built()
 
 
 class ResourceBundle(models.Model):
@@ -46,6 +64,8 @@ class ResourceBundle(models.Model):
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ResourceBundleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resource bundle")
