@@ -110,7 +110,7 @@ from .coverage import county_counts
 from .models import Participation, ParticipationStatus
 
 # Never serve figures older than two minutes, whatever the setting says.
-STATS_CACHE_SECONDS = min(getattr(settings, "STATS_CACHE_SECONDS", 60), 120)
+STATS_CACHE_SECONDS = min(settings.STATS_CACHE_SECONDS, 120)
 TOP_RESOURCES = 10
 SHIPPED_STATUSES = (KitRequestStatus.SHIPPED, KitRequestStatus.RECEIVED)
 
