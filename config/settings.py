@@ -280,13 +280,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Distributions whose task never reached the broker (it was down) are sent again.
     "resume-waiting-distributions": {
-        "task": "resources.resume_distributions",
+        "task": "resources.tasks.resume_distributions",
         "schedule": 300.0,
         "kwargs": {"waiting_minutes": 5},
     },
     # Receipt reminders: the task sends at most one a day per shipment, so hourly is safe.
     "remind-overdue-shipments": {
-        "task": "resources.remind_overdue_shipments",
+        "task": "resources.tasks.remind_overdue_shipments",
         "schedule": 3600.0,
     },
     # Facilities with field work last month and no submitted report are reminded once.
