@@ -71,7 +71,7 @@ def _dashboard_state(request):
 @login_required
 def dashboard(request):
     form, campaign, filters = _dashboard_state(request)
-    context = {"form": form, "campaign": campaign, "query": request.GET.urlencode()}
+    context = {"form": form, "campaign": campaign}
     if campaign is not None:
         stats = get_campaign_stats(campaign=campaign, filters=filters)
         context.update(

@@ -42,15 +42,12 @@ def catalogue(request):
     resource_filter = CatalogueFilter(
         request.GET or None, queryset=visible.select_related("category", "campaign")
     )
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "resources/digital/catalogue.html",
         {
             "filter": resource_filter,
             "page_obj": Paginator(resource_filter.qs, PAGE_SIZE).get_page(request.GET.get("page")),
-            "querystring": params.urlencode(),
             "searching": any(
                 request.GET.get(key) for key in ("q", "campaign", "category", "format")
             ),
