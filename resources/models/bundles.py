@@ -3,9 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from facilities.roles import get_scope
-
-from .digital import DigitalResource, ResourceAccess
+from .digital import AccessQuerySet, DigitalResource, ResourceAccess
 
 
 class BundleStatus(models.TextChoices):
@@ -15,13 +13,7 @@ class BundleStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ResourceBundleQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Public bundles for everyone; member-only ones for facility staff and reviewers."""
-        if get_scope(user).is_member:
-            return self
-        return self.filter(access=ResourceAccess.PUBLIC)
-
+class ResourceBundleQuerySet(AccessQuerySet):
     def built(self):
         """Bundles with a ZIP to download (a rebuild keeps the previous ZIP until it is done)."""
         return self.exclude(file="")

@@ -54,17 +54,21 @@ class ResourceStatus(models.TextChoices):
 
 
 def sees_member_only_resources(scope):
-    """Member-only resources are for members (Scope.is_member)."""
+    """Whether member-only resources are open to this scope: to members (Scope.is_member)."""
     return scope.is_member
 
 
-class DigitalResourceQuerySet(models.QuerySet):
+class AccessQuerySet(models.QuerySet):
+    """Rows with an `access` choice: resources and the bundles made of them."""
+
     def visible_to(self, user):
-        """Public resources for everyone; member-only ones for facility staff and reviewers."""
+        """Public rows for everyone; member-only ones for facility staff and reviewers."""
         if get_scope(user).is_member:
             return self
         return self.filter(access=ResourceAccess.PUBLIC)
 
+
+class DigitalResourceQuerySet(AccessQuerySet):
     def published(self):
         return self.filter(status=ResourceStatus.PUBLISHED)
 
