@@ -702,7 +702,6 @@ def assessment_table(*, campaign, year, user):
         FacilityKind,
         FacilityStatus,
         Region,
-        RegionLevel,
         RegionTagAssignment,
     )
 
@@ -711,11 +710,11 @@ def assessment_table(*, campaign, year, user):
         raise NotAllowed(gettext("The assessment is for administrators and coordinators."))
     weights = weights_for(campaign)
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    provinces = Region.objects.filter(
-        level=RegionLevel.PROVINCE, code__in=Facility.objects.values("province_id")
+    provinces = (
+        Region.objects.provinces()
+        .reviewed_by(user)
+        .filter(code__in=Facility.objects.values("province_id"))
     )
-    if not scope.is_admin:
-        provinces = provinces.filter(code__in=scope.province_codes)
     provinces = list(provinces.order_by("code").values_list("code", "name"))
     codes = [code for code, _name in provinces]
     rows = {

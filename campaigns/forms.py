@@ -1,10 +1,12 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Activity, ActivityKind
 from facilities.models import Facility, Region, RegionLevel, RegionTag
 
 from .models import Campaign, ParticipationStatus
+from .stats import StatsFilter
 from .suggestions import MAX_COUNT
 
 
@@ -151,3 +153,80 @@ class SuggestedStopsForm(forms.Form):
         required=False,
         error_messages={"invalid": _("Give the number of counties as a whole number.")},
     )
+
+
+class StatsFilterForm(forms.Form):
+    """The query parameters of the stats API: ?province=<code>&date_from=&date_to=."""
+
+    province = forms.RegexField(
+        label=_("Province"),
+        regex=r"^\d{2}0000$",
+        required=False,
+        error_messages={"invalid": _("Give a six-digit province code such as 230000.")},
+    )
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned
+
+    def selected_provinces(self):
+        province = self.cleaned_data.get("province")
+        return (province,) if province else ()
+
+    def to_filter(self):
+        return StatsFilter(
+            provinces=tuple(self.selected_provinces()),
+            date_from=self.cleaned_data.get("date_from"),
+            date_to=self.cleaned_data.get("date_to"),
+        )
+
+
+class DashboardFilterForm(StatsFilterForm):
+    """Campaign, province (only the user's own for coordinators) and a date window."""
+
+    campaign = forms.ChoiceField(label=_("Joint action"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    field_order = ["campaign", "province", "date_from", "date_to"]
+
+    def __init__(self, data, *, campaigns, provinces, scope):
+        super().__init__(data)
+        self.campaigns = {campaign.slug: campaign for campaign in campaigns}
+        self.fields["campaign"].choices = [(c.slug, c.title) for c in campaigns]
+        self.scoped = not scope.is_admin
+        self.allowed = tuple(code for code, _name in provinces)
+        choices = list(provinces)
+        if not (self.scoped and len(choices) == 1):
+            everything = gettext("All my provinces") if self.scoped else gettext("All provinces")
+            choices.insert(0, ("", everything))
+        self.fields["province"].choices = choices
+
+    def selected_provinces(self):
+        province = self.cleaned_data.get("province")
+        if province:
+            return (province,)
+        return self.allowed if self.scoped else ()
+
+    def fallback_filter(self):
+        """What to show when the submitted filter is not valid: everything the user may see."""
+        return StatsFilter(provinces=self.allowed if self.scoped else ())
+
+    def selected_campaign(self, default):
+        if self.is_bound and self.is_valid():
+            return self.campaigns.get(self.cleaned_data.get("campaign"), default)
+        return self.campaigns.get(self.data.get("campaign"), default)

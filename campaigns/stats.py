@@ -70,7 +70,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -111,7 +110,7 @@ from .coverage import county_counts
 from .models import Participation, ParticipationStatus
 
 # Never serve figures older than two minutes, whatever the setting says.
-STATS_CACHE_SECONDS = min(getattr(settings, "STATS_CACHE_SECONDS", 60), 120)
+STATS_CACHE_SECONDS = min(settings.STATS_CACHE_SECONDS, 120)
 TOP_RESOURCES = 10
 SHIPPED_STATUSES = (KitRequestStatus.SHIPPED, KitRequestStatus.RECEIVED)
 
@@ -178,37 +177,6 @@ class StatsFilter:
         if self.date_to:
             condition &= Q(**{f"{field}__lte": self.date_to})
         return condition
-
-
-class StatsFilterForm(forms.Form):
-    """The query parameters of the stats API: ?province=<code>&date_from=&date_to=."""
-
-    province = forms.RegexField(
-        label=_("Province"),
-        regex=r"^\d{2}0000$",
-        required=False,
-        error_messages={"invalid": _("Give a six-digit province code such as 230000.")},
-    )
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", _("The end date must not be before the start date."))
-        return cleaned
-
-    def selected_provinces(self):
-        province = self.cleaned_data.get("province")
-        return (province,) if province else ()
-
-    def to_filter(self):
-        return StatsFilter(
-            provinces=tuple(self.selected_provinces()),
-            date_from=self.cleaned_data.get("date_from"),
-            date_to=self.cleaned_data.get("date_to"),
-        )
 
 
 # ---------------------------------------------------------------------------

@@ -19,11 +19,25 @@ def env(name, default=""):
     return os.environ.get(name, default)
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+    """A switch from the environment; a misspelt value stops the start instead of reading as
+    off (an unset or empty variable keeps the default)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not a switch: use one of "
+        + ", ".join(sorted(TRUE_WORDS | FALSE_WORDS))
+        + "."
+    )
 
 
 def env_int(name, default):
@@ -266,13 +280,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Distributions whose task never reached the broker (it was down) are sent again.
     "resume-waiting-distributions": {
-        "task": "resources.resume_distributions",
+        "task": "resources.tasks.resume_distributions",
         "schedule": 300.0,
         "kwargs": {"waiting_minutes": 5},
     },
     # Receipt reminders: the task sends at most one a day per shipment, so hourly is safe.
     "remind-overdue-shipments": {
-        "task": "resources.remind_overdue_shipments",
+        "task": "resources.tasks.remind_overdue_shipments",
         "schedule": 3600.0,
     },
     # Facilities with field work last month and no submitted report are reminded once.
@@ -283,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Shipments not confirmed as received this many days after shipping are overdue and chased.
 KIT_RECEIPT_CHASE_DAYS = env_int("KIT_RECEIPT_CHASE_DAYS", 14)
+# Campaign figures are computed again after at most this many seconds (capped at 120).
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60)
 # Bulk distributions allocate this many facilities per transaction.
 DISTRIBUTION_CHUNK_SIZE = env_int("DISTRIBUTION_CHUNK_SIZE", 500)
 # The yearly field-work norm of a facility: this many days out or this many km (either).

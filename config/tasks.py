@@ -9,6 +9,7 @@ its own (bulk distributions, bundle builds) is left for the sweeper to queue aga
 
 import logging
 
+from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -51,3 +52,18 @@ def send_task_on_commit(task, *args, if_unreachable=RUN_HERE, **kwargs):
     transaction.on_commit(
         lambda: send_task(task, *args, if_unreachable=if_unreachable, **kwargs), robust=True
     )
+
+
+def task(*, name, formerly=(), **options):
+    """shared_task(name=name, **options), registered under its former names as well.
+
+    Task names follow the module path, `<app>.tasks.<function>`. A message carries the name
+    it was sent under, so messages queued before a rename still run under the old one.
+    """
+
+    def register(function):
+        for old_name in formerly:
+            shared_task(name=old_name, **options)(function)
+        return shared_task(name=name, **options)(function)
+
+    return register

@@ -70,8 +70,6 @@ def feed(request, slug=None):
     activities = activities.with_photos().order_by("-starts_at", "-id")
     filterset = FeedFilter(request.GET or None, queryset=activities)
     page = _page(request, filterset.qs, FEED_PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "events/feed.html",
@@ -80,7 +78,6 @@ def feed(request, slug=None):
             "filter_form": filterset.form,
             "page": page,
             "activities": page.object_list,
-            "query": query.urlencode(),
             "scope": get_scope(request.user),
         },
     )

@@ -14,6 +14,25 @@ class RegionLevel(models.TextChoices):
     COUNTY = "county", _("County")
 
 
+class RegionQuerySet(models.QuerySet):
+    def provinces(self):
+        return self.filter(level=RegionLevel.PROVINCE)
+
+    def reviewed_by(self, user):
+        """Regions whose figures the user reviews: every one for national administrators, a
+        coordinator's provinces with the regions inside them, none for anyone else."""
+        scope = get_scope(user)
+        if scope.is_admin:
+            return self
+        if not scope.province_codes:
+            return self.none()
+        # A region lies in a province when its code starts with the province's two digits.
+        condition = Q()
+        for code in sorted(scope.province_codes):
+            condition |= Q(code__startswith=code[:2])
+        return self.filter(condition)
+
+
 class Region(models.Model):
     """An administrative division of mainland China, keyed by its GB/T 2260 code."""
 
@@ -40,6 +59,8 @@ class Region(models.Model):
         default=False,
         help_text=_("A GB/T 2260 grouping row, not a prefecture-level division of its own."),
     )
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("region")

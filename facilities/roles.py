@@ -25,6 +25,11 @@ class Scope:
         """National administrators and provincial coordinators review facility work."""
         return self.is_admin or self.is_coordinator
 
+    @property
+    def is_member(self):
+        """Facility staff and reviewers: the people member-only content is for."""
+        return bool(self.facility_ids) or self.is_reviewer
+
     def covers_province(self, province_code):
         return self.is_admin or province_code in self.province_codes
 

@@ -281,8 +281,6 @@ def facility_review(request):
     """Facilities an administrator or coordinator decides on; pending ones first by default."""
     form, queryset = _reviewable_facilities(request)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
     return render(
         request,
         "facilities/review.html",
@@ -292,7 +290,6 @@ def facility_review(request):
             "facilities": page.object_list,
             "decision_form": DecisionForm(),
             "reject_form": RejectForm(),
-            "querystring": querystring.urlencode(),
             "export_formats": EXPORT_FORMATS,
         },
     )

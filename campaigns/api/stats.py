@@ -13,8 +13,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..forms import StatsFilterForm
 from ..models import Campaign
-from ..stats import StatsFilterForm, get_campaign_stats
+from ..stats import get_campaign_stats
 
 
 def register(router):

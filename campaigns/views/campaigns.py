@@ -171,8 +171,6 @@ def campaign_participants(request, slug):
     campaign = get_object_or_404(Campaign.objects.visible_to(request.user), slug=slug)
     form, queryset = _participants(request, campaign)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
     return render(
         request,
         "campaigns/participants.html",
@@ -185,7 +183,6 @@ def campaign_participants(request, slug):
             "ceremonies": list(AwardFlagForm(campaign=campaign).fields["ceremony"].queryset)
             if scope.is_admin
             else [],
-            "querystring": querystring.urlencode(),
             "export_formats": EXPORT_FORMATS,
         },
     )

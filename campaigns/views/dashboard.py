@@ -6,26 +6,25 @@ coordinator sees only the provinces they coordinate: the province filter offers 
 
 from datetime import datetime
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from events.models import ActivityKind
-from facilities.models import Region, RegionLevel
+from facilities.models import Region
 from facilities.roles import get_scope
 from resources.models import KitRequestStatus, RepairCause, RepairSeverity
 
 from .. import exports
 from ..charts import bar_chart, line_chart
 from ..exports import PROVINCE_COLUMNS, SUMMARY_FIGURES
+from ..forms import DashboardFilterForm
 from ..models import Campaign, CampaignStatus
-from ..stats import StatsFilter, StatsFilterForm, get_campaign_stats
+from ..stats import get_campaign_stats
 
 DASHBOARD_EXTRAS = {
     "repair_tickets_open",
@@ -44,52 +43,6 @@ DASHBOARD_EXTRAS = {
 }
 
 
-class DashboardFilterForm(StatsFilterForm):
-    """Campaign, province (only the user's own for coordinators) and a date window."""
-
-    campaign = forms.ChoiceField(label=gettext_lazy("Joint action"), required=False)
-    province = forms.ChoiceField(label=gettext_lazy("Province"), required=False)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    field_order = ["campaign", "province", "date_from", "date_to"]
-
-    def __init__(self, data, *, campaigns, provinces, scope):
-        super().__init__(data)
-        self.campaigns = {campaign.slug: campaign for campaign in campaigns}
-        self.fields["campaign"].choices = [(c.slug, c.title) for c in campaigns]
-        self.scoped = not scope.is_admin
-        self.allowed = tuple(code for code, _name in provinces)
-        choices = list(provinces)
-        if not (self.scoped and len(choices) == 1):
-            everything = _("All my provinces") if self.scoped else _("All provinces")
-            choices.insert(0, ("", everything))
-        self.fields["province"].choices = choices
-
-    def selected_provinces(self):
-        province = self.cleaned_data.get("province")
-        if province:
-            return (province,)
-        return self.allowed if self.scoped else ()
-
-    def fallback_filter(self):
-        """What to show when the submitted filter is not valid: everything the user may see."""
-        return StatsFilter(provinces=self.allowed if self.scoped else ())
-
-    def selected_campaign(self, default):
-        if self.is_bound and self.is_valid():
-            return self.campaigns.get(self.cleaned_data.get("campaign"), default)
-        return self.campaigns.get(self.data.get("campaign"), default)
-
-
 def _dashboard_state(request):
     """The filter form, the campaign it selects (None when there is none) and the filter.
 
@@ -100,9 +53,7 @@ def _dashboard_state(request):
     if not scope.is_reviewer:
         raise PermissionDenied
     campaigns = list(Campaign.objects.visible_to(request.user).order_by("-starts_on", "-id"))
-    provinces = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")
-    if not scope.is_admin:
-        provinces = provinces.filter(code__in=scope.province_codes)
+    provinces = Region.objects.provinces().reviewed_by(request.user).order_by("code")
     form = DashboardFilterForm(
         request.GET,
         campaigns=campaigns,
@@ -120,7 +71,7 @@ def _dashboard_state(request):
 @login_required
 def dashboard(request):
     form, campaign, filters = _dashboard_state(request)
-    context = {"form": form, "campaign": campaign, "query": request.GET.urlencode()}
+    context = {"form": form, "campaign": campaign}
     if campaign is not None:
         stats = get_campaign_stats(campaign=campaign, filters=filters)
         context.update(

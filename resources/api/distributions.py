@@ -96,10 +96,10 @@ class BundleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return [permissions.AllowAny()]
 
     def get_queryset(self):
-        if get_scope(self.request.user).is_admin and self.action != "download":
-            bundles = ResourceBundle.objects.all()
-        else:
-            bundles = bundle_services.downloadable_bundles(self.request.user)
+        bundles = ResourceBundle.objects.visible_to(self.request.user)
+        # Administrators also follow the bundles still building; a download needs a ZIP.
+        if self.action == "download" or not get_scope(self.request.user).is_admin:
+            bundles = bundles.built()
         return bundles.prefetch_related(
             Prefetch("resources", queryset=DigitalResource.objects.only("id"))
         ).order_by("-created_at", "-id")
@@ -123,7 +123,7 @@ class BundleViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """Record a download (channel `bundle`) and answer with the ZIP."""
-        bundle = bundle_services.downloadable_bundles(request.user).filter(pk=pk).first()
+        bundle = ResourceBundle.objects.downloadable_by(request.user).filter(pk=pk).first()
         if bundle is None:
             if bundle_services.bundle_needs_sign_in(request.user, pk):
                 raise exceptions.NotAuthenticated()

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .digital import DigitalResource, ResourceAccess
+from .digital import AccessQuerySet, DigitalResource, ResourceAccess
 
 
 class BundleStatus(models.TextChoices):
@@ -11,6 +11,16 @@ class BundleStatus(models.TextChoices):
     BUILDING = "building", _("Building")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+class ResourceBundleQuerySet(AccessQuerySet):
+    def built(self):
+        """Bundles with a ZIP to download (a rebuild keeps the previous ZIP until it is done)."""
+        return self.exclude(file="")
+
+    def downloadable_by(self, user):
+        """Built bundles the user may download."""
+        return self.visible_to(user).built()
 
 
 class ResourceBundle(models.Model):
@@ -46,6 +56,8 @@ class ResourceBundle(models.Model):
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ResourceBundleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resource bundle")

@@ -54,19 +54,27 @@ class ResourceStatus(models.TextChoices):
 
 
 def sees_member_only_resources(scope):
-    """Member-only resources are for facility staff, coordinators and administrators."""
-    return bool(scope.is_admin or scope.is_coordinator or scope.facility_ids)
+    """Whether member-only resources are open to this scope: to members (Scope.is_member)."""
+    return scope.is_member
 
 
-class DigitalResourceQuerySet(models.QuerySet):
+class AccessQuerySet(models.QuerySet):
+    """Rows with an `access` choice: resources and the bundles made of them."""
+
     def visible_to(self, user):
-        """Public resources for everyone; member-only ones for facility staff and reviewers."""
-        if sees_member_only_resources(get_scope(user)):
+        """Public rows for everyone; member-only ones for facility staff and reviewers."""
+        if get_scope(user).is_member:
             return self
         return self.filter(access=ResourceAccess.PUBLIC)
 
+
+class DigitalResourceQuerySet(AccessQuerySet):
     def published(self):
         return self.filter(status=ResourceStatus.PUBLISHED)
+
+    def downloadable_by(self, user):
+        """Published resources the user may download (public ones, or all for members)."""
+        return self.visible_to(user).published()
 
 
 def resource_upload_to(instance, filename):

@@ -347,22 +347,11 @@ def build_bundle(*, bundle_id):
 # ---------------------------------------------------------------------------
 
 
-def downloadable_bundles(user):
-    """Bundles with a built ZIP that the user may download (member-only ones for members)."""
-    bundles = ResourceBundle.objects.exclude(file="")
-    scope = get_scope(user)
-    if not (scope.is_admin or scope.is_coordinator or scope.facility_ids):
-        bundles = bundles.filter(access=ResourceAccess.PUBLIC)
-    return bundles
-
-
 def bundle_needs_sign_in(user, bundle_id):
     if getattr(user, "is_authenticated", False):
         return False
     return (
-        ResourceBundle.objects.exclude(file="")
-        .filter(pk=bundle_id, access=ResourceAccess.MEMBERS)
-        .exists()
+        ResourceBundle.objects.built().filter(pk=bundle_id, access=ResourceAccess.MEMBERS).exists()
     )
 
 

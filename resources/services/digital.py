@@ -321,11 +321,6 @@ def client_network(address):
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def downloadable(user):
-    """Published resources the user may download (public ones, or all for members)."""
-    return DigitalResource.objects.visible_to(user).published()
-
-
 def needs_sign_in(user, resource_id):
     """True when an anonymous user asks for a published member-only resource."""
     if getattr(user, "is_authenticated", False):

@@ -2,12 +2,12 @@
 
 import datetime
 
-from celery import Task, shared_task
+from celery import Task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from config.tasks import LATER, send_task
+from config.tasks import LATER, send_task, task
 
 from ..services import distributions
 
@@ -23,8 +23,9 @@ class DistributionTask(Task):
             distributions.fail_distribution(distribution_id=distribution_id, error=str(exc))
 
 
-@shared_task(
-    name="resources.run_distribution",
+@task(
+    name="resources.tasks.run_distribution",
+    formerly=["resources.run_distribution"],
     base=DistributionTask,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -37,7 +38,11 @@ def run_distribution(distribution_id):
     distributions.run_distribution(distribution_id=distribution_id)
 
 
-@shared_task(name="resources.resume_distributions", acks_late=True)
+@task(
+    name="resources.tasks.resume_distributions",
+    formerly=["resources.resume_distributions"],
+    acks_late=True,
+)
 def resume_distributions(waiting_minutes=None):
     """Queue unfinished distributions again: all of them (a worker died while running one),
     or those left `queued` for `waiting_minutes` (periodic: their message never went out)."""

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..services.digital import downloadable
+from ..models import DigitalResource
 
 register = template.Library()
 
@@ -10,6 +10,5 @@ register = template.Library()
 @register.simple_tag
 def newest_resources(user, n=4):
     """The `n` newest published resources `user` may download, newest first."""
-    return list(
-        downloadable(user).select_related("category").order_by("-published_at", "-id")[: int(n)]
-    )
+    newest = DigitalResource.objects.downloadable_by(user).order_by("-published_at", "-id")
+    return list(newest.select_related("category")[: int(n)])

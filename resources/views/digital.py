@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotAuthenticated
 
 from ..files import is_picture
 from ..filters.digital import CatalogueFilter
-from ..models import DownloadChannel
+from ..models import DigitalResource, DownloadChannel
 from ..serializers.digital import thumbnail_url
 from ..services import digital as services
 from ..services import downloads
@@ -24,7 +24,7 @@ INLINE_PREVIEWS = ("image/", "video/", "audio/", "application/pdf")
 
 def _resource_or_sign_in(request, pk, *columns):
     """The published resource the user may see, a sign-in redirect for member-only ones."""
-    queryset = services.downloadable(request.user)
+    queryset = DigitalResource.objects.downloadable_by(request.user)
     if columns:
         queryset = queryset.only(*columns)
     else:
@@ -38,19 +38,16 @@ def _resource_or_sign_in(request, pk, *columns):
 
 
 def catalogue(request):
-    visible = services.downloadable(request.user)
+    visible = DigitalResource.objects.downloadable_by(request.user)
     resource_filter = CatalogueFilter(
         request.GET or None, queryset=visible.select_related("category", "campaign")
     )
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "resources/digital/catalogue.html",
         {
             "filter": resource_filter,
             "page_obj": Paginator(resource_filter.qs, PAGE_SIZE).get_page(request.GET.get("page")),
-            "querystring": params.urlencode(),
             "searching": any(
                 request.GET.get(key) for key in ("q", "campaign", "category", "format")
             ),

@@ -16,7 +16,7 @@ from facilities.models import FacilityKind
 from facilities.roles import get_scope
 
 from ..forms.distributions import BundleForm, DistributionForm
-from ..models import Distribution, DistributionStatus
+from ..models import Distribution, DistributionStatus, ResourceBundle
 from ..services import bundles as bundle_services
 from ..services import distributions as services
 
@@ -156,7 +156,7 @@ def skipped_csv(request, pk):
 def bundle_list(request):
     """The offline bundles of the catalogue that the visitor may download."""
     bundles = (
-        bundle_services.downloadable_bundles(request.user)
+        ResourceBundle.objects.downloadable_by(request.user)
         .select_related("campaign")
         .order_by("-built_at", "-id")
     )
@@ -170,7 +170,7 @@ def bundle_list(request):
 
 def bundle_download(request, pk):
     """Record the download (channel `bundle`) and answer with the ZIP."""
-    bundle = bundle_services.downloadable_bundles(request.user).filter(pk=pk).first()
+    bundle = ResourceBundle.objects.downloadable_by(request.user).filter(pk=pk).first()
     if bundle is None:
         if bundle_services.bundle_needs_sign_in(request.user, pk):
             return redirect_to_login(request.get_full_path())

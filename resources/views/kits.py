@@ -36,12 +36,6 @@ def _page(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def _querystring_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 def catalogue(request):
     kit_filter = KitFilter(
         request.GET, queryset=Kit.objects.select_related("campaign").order_by("code", "id")
@@ -52,7 +46,6 @@ def catalogue(request):
         {
             "page_obj": _page(request, kit_filter.qs),
             "q": request.GET.get("q", ""),
-            "querystring": _querystring_without_page(request),
         },
     )
 
@@ -119,7 +112,6 @@ def my_requests(request):
             "page_obj": _page(request, queryset),
             "status": status,
             "tabs": _status_tabs(status),
-            "querystring": _querystring_without_page(request),
             "has_facility": bool(scope.facility_ids),
         },
     )
@@ -145,7 +137,6 @@ def review_queue(request):
         {
             "page_obj": _page(request, queryset, per_page=50),
             "status": status,
-            "querystring": _querystring_without_page(request),
             "reject_form": RejectForm(),
             "ship_form": ShipForm(),
         },

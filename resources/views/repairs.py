@@ -129,7 +129,7 @@ def queue(request):
     return render(
         request,
         "resources/exhibits/repair_queue.html",
-        {"tickets": tickets, "filter": filtered, "query": request.GET.urlencode()},
+        {"tickets": tickets, "filter": filtered},
     )
 
 

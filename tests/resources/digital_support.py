@@ -51,12 +51,6 @@ def stored_files(root):
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    """Users are made by the dozen here; the production password hash costs a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def media_root(settings, tmp_path):
     """Local media in a temporary folder (the embedded mode's storage)."""
     settings.MEDIA_ROOT = tmp_path / "media"

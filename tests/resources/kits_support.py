@@ -2,19 +2,12 @@
 
 from dataclasses import dataclass
 
-import pytest
 from django.db import transaction
 
 from facilities.models import MembershipRole
 from resources.models import Allotment, Kit, KitRequest, KitRequestStatus
 from resources.services.kits import record_transition, reserve_units
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Eight users per test: hashing their passwords with PBKDF2 would take seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

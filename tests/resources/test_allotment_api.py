@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 from resources.models import Discrepancy, Kit, KitRequest, KitRequestStatus
 from tests import factories
 from tests.resources.allotment_support import allotment_of, build_allotment_world
-from tests.resources.kits_support import fast_passwords  # noqa: F401 (autouse fixture)
 
 S = KitRequestStatus
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ from resources.models import Allotment, Discrepancy, Kit, KitRequest
 from tests import factories
 from tests.resources.kits_support import (
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
 )
 from tests.resources.test_kit_browser import fits_the_screen, sign_in, sign_out
 

@@ -17,7 +17,6 @@ from facilities.roles import get_scope
 from resources.models import Allotment, Kit, KitRequest, KitRequestStatus
 from resources.services import kits as services
 from tests.resources.allotment_support import allotment_of, build_allotment_world
-from tests.resources.kits_support import fast_passwords  # noqa: F401 (autouse fixture)
 
 S = KitRequestStatus
 pytestmark = [

@@ -7,7 +7,6 @@ from resources.models import Allotment, Discrepancy, Kit, KitRequest
 from resources.services import kits as services
 from tests import factories
 from tests.resources.allotment_support import allotment_of, build_allotment_world
-from tests.resources.kits_support import fast_passwords  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

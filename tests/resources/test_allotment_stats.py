@@ -11,7 +11,6 @@ from resources.models import Kit, KitRequest
 from resources.services import kits as services
 from tests import factories
 from tests.resources.allotment_support import build_allotment_world
-from tests.resources.kits_support import fast_passwords  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db
 

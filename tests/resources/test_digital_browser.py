@@ -10,12 +10,11 @@ from resources.models import DownloadEvent, ResourceAccess
 from tests.resources import digital_support
 from tests.resources.digital_support import facility_staff, stored_resource
 
-fast_passwords = digital_support.fast_passwords
 media_root = digital_support.media_root
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("fast_passwords", "media_root"),
+    pytest.mark.usefixtures("media_root"),
 ]
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 

@@ -20,9 +20,8 @@ from tests import factories
 from tests.resources import digital_support
 from tests.resources.digital_support import facility_staff, stored_resource
 
-fast_passwords = digital_support.fast_passwords
 media_root = digital_support.media_root
-pytestmark = pytest.mark.usefixtures("fast_passwords", "media_root")
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def api_download(pk):

@@ -19,9 +19,7 @@ from tests.fixtures.processes import free_ports, wait_until
 from tests.resources import digital_support
 from tests.resources.digital_support import png_bytes, run_concurrently, stored_resource, upload
 
-fast_passwords = digital_support.fast_passwords
 media_root = digital_support.media_root
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 WAIT = 60
 

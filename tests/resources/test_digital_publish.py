@@ -24,8 +24,7 @@ from tests.resources.digital_support import (
 )
 
 media_root = digital_support.media_root
-fast_passwords = digital_support.fast_passwords
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords", "media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 LIST_URL = "/api/v1/digital-resources/"
 

@@ -13,11 +13,10 @@ from resources.services import digital as services
 from tests.resources import digital_support
 from tests.resources.digital_support import facility_staff, stored_resource, upload
 
-fast_passwords = digital_support.fast_passwords
 media_root = digital_support.media_root
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("fast_passwords", "media_root"),
+    pytest.mark.usefixtures("media_root"),
 ]
 
 

@@ -151,13 +151,11 @@ def test_the_same_task_delivered_three_times_allocates_once(api_client, world, w
     run_distribution.delay(distribution_id)
     run_distribution.delay(distribution_id)  # concurrency 2: two of them run side by side
 
-    assert wait_until(
-        lambda: finished_tasks(worker, "resources.run_distribution") >= 3, timeout=TIMEOUT
-    )
+    assert wait_until(lambda: finished_tasks(worker, run_distribution.name) >= 3, timeout=TIMEOUT)
     assert_exactly_once(world, distribution_id)
 
     run_distribution.delay(distribution_id)  # and once more after it is done
-    assert wait_until(lambda: finished_tasks(worker, "resources.run_distribution") >= 4, timeout=60)
+    assert wait_until(lambda: finished_tasks(worker, run_distribution.name) >= 4, timeout=60)
     assert_exactly_once(world, distribution_id)
     assert "raised" not in worker.log()
 

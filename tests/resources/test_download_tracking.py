@@ -24,9 +24,8 @@ from tests.fixtures.processes import wait_until
 from tests.resources import digital_support
 from tests.resources.digital_support import facility_staff, run_concurrently, stored_resource
 
-fast_passwords = digital_support.fast_passwords
 media_root = digital_support.media_root
-pytestmark = pytest.mark.usefixtures("fast_passwords", "media_root")
+pytestmark = pytest.mark.usefixtures("media_root")
 
 WAIT = 60
 

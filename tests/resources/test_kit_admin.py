@@ -6,7 +6,6 @@ from django.contrib.messages import get_messages
 from resources.models import Kit, KitRequest, KitRequestStatus
 from tests.resources.kits_support import (
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
     set_available,
 )

@@ -6,7 +6,6 @@ from resources.models import KitRequest, KitRequestStatus
 from tests.fixtures.browser import open_menu
 from tests.resources.kits_support import (
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -21,7 +21,6 @@ from tests import factories
 from tests.resources.kits_support import (
     HOLDING,
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
 )
 
 S = KitRequestStatus

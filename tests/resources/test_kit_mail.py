@@ -13,7 +13,6 @@ from tests import factories
 from tests.fixtures.processes import wait_until
 from tests.resources.kits_support import (
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
     set_available,
 )

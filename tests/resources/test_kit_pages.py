@@ -8,7 +8,6 @@ from resources.models import KitRequest, KitRequestStatus
 from tests import factories
 from tests.resources.kits_support import (
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
     set_available,
 )

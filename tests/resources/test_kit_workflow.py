@@ -10,7 +10,6 @@ from resources.services import kits as services
 from tests.resources.kits_support import (
     HOLDING,
     build_world,
-    fast_passwords,  # noqa: F401 (autouse fixture)
     request_in_status,
     set_available,
 )

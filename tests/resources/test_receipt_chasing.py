@@ -16,7 +16,6 @@ from resources.tasks.allotments import remind_overdue_shipments
 from tests import factories
 from tests.fixtures.processes import wait_until
 from tests.resources.allotment_support import build_allotment_world
-from tests.resources.kits_support import fast_passwords  # noqa: F401 (autouse fixture)
 
 S = KitRequestStatus
 
