@@ -291,10 +291,8 @@ def add_photo(*, activity, by, image, caption="", credit=""):
         except Exception:
             image_field.storage.delete(stored_name)
             raise
-        from .tasks import make_photo_thumbnail
-
         # Broker down: the thumbnail is made here; the upload answers success either way.
-        send_task_on_commit(make_photo_thumbnail, photo.pk)
+        send_task_on_commit("events.tasks.make_photo_thumbnail", photo.pk)
     return photo
 
 

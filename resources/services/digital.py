@@ -67,10 +67,8 @@ def connect_signals():
 def _queue_thumbnail(resource, always=False):
     """Queue make_thumbnail after the commit; `always` also when it is to remove a thumbnail."""
     if always or is_picture(resource.content_type) or resource.cover:
-        from ..tasks.digital import make_thumbnail
-
         # A thumbnail that fails never turns a stored upload into an error answer.
-        send_task_on_commit(make_thumbnail, resource_id=resource.pk)
+        send_task_on_commit("resources.tasks.make_thumbnail", resource_id=resource.pk)
 
 
 # ---------------------------------------------------------------------------
