@@ -38,12 +38,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.errors import BadRequest
+from config.files import FileTooLarge
 from config.pagination import StandardPagination
 from config.parsers import JSONParser
 from config.permissions import IsNationalAdmin
 from facilities.roles import get_scope
 
-from ..files import FileTooLarge
 from ..filters.digital import DigitalResourceFilter
 from ..models import DigitalResource, ResourceStatus
 from ..serializers.digital import (

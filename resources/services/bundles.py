@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import BadRequest, DomainError, NotAllowed
+from config.files import CHUNK_SIZE, digest
 from config.tasks import LATER, send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import CHUNK_SIZE, digest
 from ..models import (
     BundleStatus,
     DigitalResource,
