@@ -22,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.errors import BadRequest
+from .errors import BadRequest
 
 # Pillow format name → (format written, file extension, content type).
 OUTPUT_BY_FORMAT = {
