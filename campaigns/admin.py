@@ -4,7 +4,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from facilities.admin import run_service_action
+from config.admin import run_service_action
 
 from . import assessment, services
 from .exports import ParticipationExportResource

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.validators import validate_picture
 from facilities.roles import get_scope
-from resources.validators import validate_picture
 
 
 class CampaignStatus(models.TextChoices):

@@ -6,6 +6,7 @@ the schema-driven API fuzzing see the whole contract.
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 
 ERROR_SCHEMA_NAME = "Error"
 ERROR_SCHEMA = {
@@ -52,3 +53,23 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# The errors an operation declares for itself with documented(), beside the common ones above.
+ERROR_DESCRIPTIONS = {
+    400: "Field errors, or a filter value that is not valid",
+    401: "Not signed in",
+    403: "Signed in but not allowed",
+    404: "Not found, not visible to you, or no such page",
+    409: "Not allowed in the current state",
+    429: "Too many requests or failed sign-ins",
+}
+
+
+def documented(ok, *codes):
+    """Responses of an operation for the schema: the answer `ok` plus the errors it can give."""
+    responses = ok if isinstance(ok, dict) else {200: ok}
+    return {
+        **responses,
+        **{code: OpenApiResponse(description=ERROR_DESCRIPTIONS[code]) for code in codes},
+    }

@@ -5,6 +5,9 @@ that is not there yet), without Celery's publish retries (a request never waits 
 that is down), and a broker that cannot be reached never turns the action into an error: small
 work (mail, thumbnails, download records) then runs in this process, work with a sweeper of
 its own (bulk distributions, bundle builds) is left for the sweeper to queue again.
+
+Services name the task they queue ("resources.build_bundle") instead of importing it: task
+modules import services, never the reverse.
 """
 
 import logging
@@ -12,6 +15,8 @@ import logging
 from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
+
+from .celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +27,25 @@ RUN_HERE = "run here"
 LATER = "later"
 
 
+def registered_task(name):
+    """The task registered under `name`, loading every app's tasks module the first time."""
+    if name not in app.tasks:
+        # Outside a worker Celery imports the tasks modules only when asked to.
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
 def send_task(task, *args, if_unreachable=RUN_HERE, **kwargs):
     """Queue `task(*args, **kwargs)` now; True when the broker took it.
+
+    `task` is a task or the name it is registered under.
 
     When the broker cannot be reached, RUN_HERE runs the task in this process (its errors
     propagate) and LATER only logs, for callers whose sweeper queues the work again. In the
     embedded mode (no broker, eager tasks) the task runs here and its errors propagate.
     """
+    if isinstance(task, str):
+        task = registered_task(task)
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
         return True

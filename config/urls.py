@@ -10,9 +10,9 @@ from campaigns import urls as campaigns_urls
 from events import urls as events_urls
 from facilities import urls as facilities_urls
 from resources import urls as resources_urls
-from resources.files import delivery
 
 from .api import build_router
+from .files import delivery
 from .views import healthz, home
 
 # The administration carries the platform's name, in the reader's language.

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns.assessment import MonthFrozen, ensure_month_open, frozen_report_for
+from config.admin import run_service_action
 from config.errors import DomainError
-from facilities.admin import run_service_action
 
 from . import services
 from .models import Activity, ActivityPhoto, CaravanTrip, StopAttendance, TourStop
@@ -146,26 +146,21 @@ class ActivityAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify the selected activities"))
     def verify_selected(self, request, queryset):
-        verified, refused = 0, []
-        for activity in queryset.select_related(None).order_by("pk"):
-            try:
-                services.verify_activity(activity=activity, by=request.user)
-                verified += 1
-            except DomainError as error:
-                refused.append(f"{activity.title}: {error.message}")
-        if verified:
-            self.message_user(
-                request,
+        run_service_action(
+            self,
+            request,
+            queryset.select_related(None),
+            lambda activity, by: services.verify_activity(activity=activity, by=by),
+            lambda n: (
                 ngettext(
                     "%(count)d activity was verified.",
                     "%(count)d activities were verified.",
-                    verified,
+                    n,
                 )
-                % {"count": verified},
-                messages.SUCCESS,
-            )
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+                % {"count": n}
+            ),
+            label=lambda activity: activity.title,
+        )
 
 
 # Field work: stops, attendance and trips. Status and audience change only through the

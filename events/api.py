@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Participation
+from config.images import InvalidImage
 
 from . import services
 from .filters import ActivityFilter, CaravanTripFilter, TourStopFilter
-from .images import InvalidImage
 from .models import Activity, CaravanTrip, TourStop
 from .serializers import (
     ActivityCreateSerializer,

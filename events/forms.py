@@ -5,13 +5,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
+from config.images import READABLE_FORMATS
 from facilities.forms import RegionPickerField
 from facilities.models import Facility, FacilityStatus, Region
 from facilities.roles import get_scope
 from facilities.services import facility_region
 from resources.models import DigitalResource, Kit, KitRequestStatus
 
-from .images import READABLE_FORMATS
 from .models import Activity, ActivityKind
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

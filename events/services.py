@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.assessment import ensure_month_open
 from campaigns.models import CampaignStatus
 from config.errors import BadRequest, DomainError, InvalidTransition, NotAllowed
+from config.images import clean_photo, render_thumbnail
 from config.tasks import send_task_on_commit
 from facilities.models import FacilityStatus
 from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
 from resources.models import DigitalResource, KitRequest, KitRequestStatus
 
-from .images import clean_photo, render_thumbnail
 from .models import Activity, ActivityPhoto, ActivityStatus
 
 # What staff may change on a report; campaign and facility are fixed once it is reported.
@@ -291,10 +291,8 @@ def add_photo(*, activity, by, image, caption="", credit=""):
         except Exception:
             image_field.storage.delete(stored_name)
             raise
-        from .tasks import make_photo_thumbnail
-
         # Broker down: the thumbnail is made here; the upload answers success either way.
-        send_task_on_commit(make_photo_thumbnail, photo.pk)
+        send_task_on_commit("events.tasks.make_photo_thumbnail", photo.pk)
     return photo
 
 

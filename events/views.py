@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign, Participation
 from config.errors import DomainError, NotAllowed
+from config.images import InvalidImage
 from facilities.roles import get_scope
 
 from . import services
@@ -32,7 +33,6 @@ from .forms import (
     TripPlanForm,
     TripReportForm,
 )
-from .images import InvalidImage
 from .models import (
     Activity,
     ActivityPhoto,

@@ -1,11 +1,11 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from config.errors import DomainError
+from config.admin import run_service_action
 
 from . import services
 from .imports import FacilityExportResource, FacilityImportResource, RegionTagImportResource
@@ -33,26 +33,6 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
-
-
-def run_service_action(modeladmin, request, queryset, service, done_message, *, label=str):
-    """Apply a service to each selected object; report successes and refusals separately.
-
-    Shared by the admin actions of facilities and participations: each object goes through
-    the same service function the pages and the API call, one transaction each.
-    """
-    done, refused = 0, []
-    for obj in queryset.order_by("pk"):
-        try:
-            service(obj, request.user)
-        except DomainError as exc:
-            refused.append(f"{label(obj)}: {exc.message}")
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-    for message in refused:
-        modeladmin.message_user(request, message, messages.ERROR)
 
 
 @admin.action(description=_("Approve the selected facilities"))

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotAllowed
+from config.schema import documented
 
 from . import services
 from .filters import FacilityFilter, RegionFilter
@@ -28,24 +29,6 @@ from .serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-
-ERROR_DESCRIPTIONS = {
-    400: "Field errors, or a filter value that is not valid",
-    401: "Not signed in",
-    403: "Signed in but not allowed",
-    404: "Not found, not visible to you, or no such page",
-    409: "Not allowed in the current state",
-    429: "Too many requests or failed sign-ins",
-}
-
-
-def documented(ok, *codes):
-    """Responses of an operation for the schema: the answer `ok` plus the errors it can give."""
-    responses = ok if isinstance(ok, dict) else {200: ok}
-    return {
-        **responses,
-        **{code: OpenApiResponse(description=ERROR_DESCRIPTIONS[code]) for code in codes},
-    }
 
 
 @extend_schema_view(

@@ -69,11 +69,9 @@ class QueuedPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        from .tasks import send_mail_batch
-
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        send_task_on_commit(send_mail_batch, subject, body, [to_email])
+        send_task_on_commit("facilities.tasks.send_mail_batch", subject, body, [to_email])
 
 
 class RegionPickerWidget(forms.MultiWidget):

@@ -45,7 +45,7 @@ def notify(*, emails, template, context):
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}_body.txt", context)
 
-    from .tasks import send_mail_batch
-
     for start in range(0, len(emails), BATCH_SIZE):
-        send_task_on_commit(send_mail_batch, subject, body, emails[start : start + BATCH_SIZE])
+        send_task_on_commit(
+            "facilities.tasks.send_mail_batch", subject, body, emails[start : start + BATCH_SIZE]
+        )

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from facilities.api import documented
+from config.schema import documented
 
 from .. import assessment
 from ..filters import MonthlyReportFilter

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from config.errors import NotAllowed
 from config.parsers import JSONParser
-from facilities.api import documented
-from facilities.roles import get_scope
+from config.permissions import IsNationalAdmin
+from config.schema import documented
 
 from .. import services
 from ..filters import CampaignFilter, ParticipationFilter
@@ -26,13 +26,6 @@ from ..serializers import (
 )
 
 PARTICIPATION_RELATED = ("campaign", "facility__province")
-
-
-class IsNationalAdmin(permissions.BasePermission):
-    message = gettext_lazy("Campaigns are created and edited by national administrators.")
-
-    def has_permission(self, request, view):
-        return get_scope(request.user).is_admin
 
 
 @extend_schema_view(
@@ -64,7 +57,12 @@ class CampaignViewSet(
             return [permissions.AllowAny()]
         if self.action == "participations":  # facility staff apply
             return [permissions.IsAuthenticated()]
-        return [permissions.IsAuthenticated(), IsNationalAdmin()]
+        return [
+            permissions.IsAuthenticated(),
+            IsNationalAdmin(
+                gettext_lazy("Campaigns are created and edited by national administrators.")
+            ),
+        ]
 
     def perform_create(self, serializer):
         serializer.instance = services.save_campaign(

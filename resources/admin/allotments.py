@@ -3,11 +3,12 @@ services.allotments, so the same rules (sum within the total, never below used, 
 resolution) hold here as in the pages and the API."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin import run_service_action
 from config.errors import DomainError
 
 from ..models import Allotment, Discrepancy, DiscrepancyResolution
@@ -117,23 +118,19 @@ class DiscrepancyAdmin(admin.ModelAdmin):
         return False
 
     def _resolve(self, request, queryset, resolution):
-        done = 0
-        for discrepancy in queryset.order_by("pk"):
-            try:
-                services.resolve_discrepancy(
-                    discrepancy=discrepancy, resolution=resolution, by=request.user
-                )
-            except DomainError as error:
-                self.message_user(request, f"#{discrepancy.pk}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(n)d discrepancy resolved.", "%(n)d discrepancies resolved.", done)
-                % {"n": done},
-                messages.SUCCESS,
-            )
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda discrepancy, by: services.resolve_discrepancy(
+                discrepancy=discrepancy, resolution=resolution, by=by
+            ),
+            lambda n: (
+                ngettext("%(n)d discrepancy resolved.", "%(n)d discrepancies resolved.", n)
+                % {"n": n}
+            ),
+            label=lambda discrepancy: f"#{discrepancy.pk}",
+        )
 
     @admin.action(description=_("Send replacements for the selected discrepancies"))
     def send_replacements(self, request, queryset):

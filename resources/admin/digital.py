@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.errors import DomainError
+from config.admin import run_service_action
 from config.tasks import send_task_on_commit
 from facilities.roles import get_scope
 
@@ -87,33 +87,23 @@ class DigitalResourceAdmin(admin.ModelAdmin):
             **{name: data.get(name) for name in services.EDITABLE_FIELDS},
         )
 
-    def _each(self, request, queryset, change, done_message):
-        done = 0
-        for resource in queryset:
-            try:
-                change(resource=resource, by=request.user)
-            except DomainError as error:
-                self.message_user(request, f"{resource}: {error.message}", messages.WARNING)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-
     @admin.action(description=_("Withdraw the selected resources"))
     def withdraw_selected(self, request, queryset):
-        self._each(
+        run_service_action(
+            self,
             request,
             queryset,
-            services.withdraw_resource,
+            lambda resource, by: services.withdraw_resource(resource=resource, by=by),
             lambda n: ngettext("%d resource withdrawn.", "%d resources withdrawn.", n) % n,
         )
 
     @admin.action(description=_("Publish the selected resources again"))
     def republish_selected(self, request, queryset):
-        self._each(
+        run_service_action(
+            self,
             request,
             queryset,
-            services.republish_resource,
+            lambda resource, by: services.republish_resource(resource=resource, by=by),
             lambda n: (
                 ngettext("%d resource published again.", "%d resources published again.", n) % n
             ),
@@ -121,11 +111,9 @@ class DigitalResourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Make the thumbnails again"))
     def regenerate_thumbnails(self, request, queryset):
-        from .tasks.digital import make_thumbnail
-
         count = 0
         for resource_id in queryset.values_list("id", flat=True):
-            send_task_on_commit(make_thumbnail, resource_id=resource_id)
+            send_task_on_commit("resources.tasks.make_thumbnail", resource_id=resource_id)
             count += 1
         self.message_user(
             request,

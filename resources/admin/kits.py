@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin import run_service_action
 from config.errors import DomainError
 
 from ..models import Kit, KitRequest, KitRequestTransition
@@ -118,28 +119,22 @@ class KitRequestAdmin(SimpleHistoryAdmin):
         # Deleting would lose the stock an approved request holds; cancel it instead.
         return False
 
-    def _run(self, request, queryset, call, done_message):
-        done = 0
-        for kit_request in queryset.select_related("kit", "facility").order_by("pk"):
-            try:
-                call(kit_request)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    f"#{kit_request.pk} {kit_request.kit.code}: {error.message}",
-                    messages.ERROR,
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
+    def _run(self, request, queryset, service, done_message):
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("kit", "facility"),
+            service,
+            done_message,
+            label=lambda kit_request: f"#{kit_request.pk} {kit_request.kit.code}",
+        )
 
     @admin.action(description=_("Approve selected requests (reserves stock)"))
     def approve_selected(self, request, queryset):
         self._run(
             request,
             queryset,
-            lambda kit_request: services.approve_request(kit_request=kit_request, by=request.user),
+            lambda kit_request, by: services.approve_request(kit_request=kit_request, by=by),
             lambda n: ngettext("%(n)d request approved.", "%(n)d requests approved.", n) % {"n": n},
         )
 
@@ -150,8 +145,8 @@ class KitRequestAdmin(SimpleHistoryAdmin):
             self._run(
                 request,
                 queryset,
-                lambda kit_request: services.reject_request(
-                    kit_request=kit_request, by=request.user, reason=reason
+                lambda kit_request, by: services.reject_request(
+                    kit_request=kit_request, by=by, reason=reason
                 ),
                 lambda n: (
                     ngettext("%(n)d request rejected.", "%(n)d requests rejected.", n) % {"n": n}

@@ -4,7 +4,7 @@ services, and the known faults."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from facilities.admin import run_service_action
+from config.admin import run_service_action
 
 from ..models import HandOver, HandOverItem, KnownFault, RepairTicket, RepairTicketTransition
 from ..services import repairs as services

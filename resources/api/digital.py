@@ -38,11 +38,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from config.errors import BadRequest
+from config.files import FileTooLarge
 from config.pagination import StandardPagination
 from config.parsers import JSONParser
+from config.permissions import IsNationalAdmin
 from facilities.roles import get_scope
 
-from ..files import FileTooLarge
 from ..filters.digital import DigitalResourceFilter
 from ..models import DigitalResource, ResourceStatus
 from ..serializers.digital import (
@@ -62,13 +63,6 @@ UPLOAD_OVERHEAD = 64 * 1024
 COUNT_TTL = 60
 # Query parameters that do not change which rows are counted.
 NOT_COUNTED = {"page", "page_size", "ordering", "format_suffix"}
-
-
-class IsNationalAdmin(permissions.BasePermission):
-    message = gettext_lazy("Only national administrators publish digital resources.")
-
-    def has_permission(self, request, view):
-        return get_scope(request.user).is_admin
 
 
 def _refuse_oversized(request):
@@ -221,7 +215,12 @@ class DigitalResourceViewSet(
 
     def get_permissions(self):
         if self.action == "create":
-            return [permissions.IsAuthenticated(), IsNationalAdmin()]
+            return [
+                permissions.IsAuthenticated(),
+                IsNationalAdmin(
+                    gettext_lazy("Only national administrators publish digital resources.")
+                ),
+            ]
         if self.action == "partial_update":
             # The administrator check comes after the lookup: invisible resources are a 404.
             return [permissions.IsAuthenticated()]

@@ -1,7 +1,6 @@
 """REST endpoints of bulk distributions (administrators) and offline bundles (the catalogue)."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -10,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.parsers import JSONParser
+from config.permissions import IsNationalAdmin
 from facilities.roles import get_scope
 
 from ..models import DigitalResource, Distribution, ResourceBundle
@@ -21,13 +21,6 @@ from ..serializers.distributions import (
 )
 from ..services import bundles as bundle_services
 from ..services import distributions as services
-
-
-class IsNationalAdmin(permissions.BasePermission):
-    message = _("Only national administrators may do this.")
-
-    def has_permission(self, request, view):
-        return get_scope(request.user).is_admin
 
 
 class DistributionViewSet(

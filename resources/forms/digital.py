@@ -9,8 +9,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
+from config.files import check_picture
 
-from ..files import check_format, check_picture, inspect_upload
+from ..files import check_format, inspect_upload
 from ..models import DigitalResource
 
 

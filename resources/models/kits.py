@@ -6,9 +6,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.validators import validate_picture
 from facilities.roles import get_scope
-
-from ..validators import validate_picture
 
 
 class Kit(models.Model):

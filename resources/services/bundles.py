@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import BadRequest, DomainError, NotAllowed
+from config.files import CHUNK_SIZE, digest
 from config.tasks import LATER, send_task, send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import CHUNK_SIZE, digest
 from ..models import (
     BundleStatus,
     DigitalResource,
@@ -106,11 +106,9 @@ def request_rebuild(*, bundle_ids):
     ResourceBundle.objects.filter(pk__in=bundle_ids).update(
         revision=F("revision") + 1, status=BundleStatus.PENDING, updated_at=timezone.now()
     )
-    from ..tasks.bundles import build_bundle as build_bundle_task
-
     for bundle_id in bundle_ids:
         # Broker down: left pending; the admin action "rebuild" queues it again.
-        send_task_on_commit(build_bundle_task, bundle_id, if_unreachable=LATER)
+        send_task_on_commit("resources.build_bundle", bundle_id, if_unreachable=LATER)
 
 
 def manifest_entry_is_current(entry, resource):
@@ -395,11 +393,9 @@ def record_bundle_download(*, bundle_id, user_id=None, client_network="", at=Non
 def track_bundle_download(*, bundle_id, user, remote_addr):
     """Queue the recording of a bundle download, or write it here when the broker cannot be
     reached (as for resources); never raises, so tracking never refuses a download."""
-    from ..tasks.bundles import record_bundle_download_event
-
     try:
         send_task(
-            record_bundle_download_event,
+            "resources.record_bundle_download",
             bundle_id=bundle_id,
             user_id=user.pk if getattr(user, "is_authenticated", False) else None,
             client_network=client_network(remote_addr),

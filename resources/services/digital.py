@@ -8,7 +8,6 @@ refused and never left uncounted because tracking failed.
 """
 
 import datetime
-import io
 import ipaddress
 import logging
 import os
@@ -28,14 +27,17 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from campaigns.stats import figures_changed
 from config.errors import BadRequest, InvalidTransition, NotAllowed
+from config.files import check_picture, delivery, is_picture
+from config.images import InvalidImage, render_thumbnail
 from config.tasks import send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import check_format, check_picture, delivery, inspect_upload, is_picture
+from ..files import check_format, inspect_upload
 from ..models import (
     DigitalResource,
     DownloadDaily,
@@ -46,7 +48,6 @@ from ..models import (
 
 logger = logging.getLogger(__name__)
 
-THUMBNAIL_SIZE = (480, 480)
 ROLL_UP_BATCH = 5000
 EDITABLE_FIELDS = ("title", "description", "category", "campaign", "access")
 # Bumped by every deletion: the API's cached catalogue counts are keyed on it (api/digital.py).
@@ -67,10 +68,8 @@ def connect_signals():
 def _queue_thumbnail(resource, always=False):
     """Queue make_thumbnail after the commit; `always` also when it is to remove a thumbnail."""
     if always or is_picture(resource.content_type) or resource.cover:
-        from ..tasks.digital import make_thumbnail
-
         # A thumbnail that fails never turns a stored upload into an error answer.
-        send_task_on_commit(make_thumbnail, resource_id=resource.pk)
+        send_task_on_commit("resources.tasks.make_thumbnail", resource_id=resource.pk)
 
 
 # ---------------------------------------------------------------------------
@@ -246,8 +245,6 @@ def make_thumbnail(*, resource_id):
     Idempotent: a second run replaces the thumbnail. Unreadable images leave none and are
     logged; the resource stays published.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     resource = DigitalResource.objects.filter(pk=resource_id).first()
     if resource is None:
         return None
@@ -263,21 +260,13 @@ def make_thumbnail(*, resource_id):
             )
         return None
     try:
-        with source.open("rb") as handle, Image.open(handle) as image:
-            if image.width * image.height > settings.PHOTO_MAX_PIXELS:
-                logger.warning("resource %s: image too large for a thumbnail", resource_id)
-                return None
-            image.draft("RGB", THUMBNAIL_SIZE)
-            picture = ImageOps.exif_transpose(image)
-            picture.thumbnail(THUMBNAIL_SIZE)
-            if picture.mode in ("RGBA", "LA", "P"):
-                picture = picture.convert("RGBA")
-                background = Image.new("RGB", picture.size, "white")
-                background.paste(picture, mask=picture.getchannel("A"))
-                picture = background
-            buffer = io.BytesIO()
-            picture.convert("RGB").save(buffer, "JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        with source.open("rb") as handle:
+            # Any picture format Pillow reads: these files were not re-encoded on upload.
+            content = render_thumbnail(handle, formats=None, max_pixels=settings.PHOTO_MAX_PIXELS)
+    except InvalidImage:
+        logger.warning("resource %s: image too large for a thumbnail", resource_id)
+        return None
+    except (OSError, Image.DecompressionBombError, ValueError):
         logger.warning("resource %s: no thumbnail, the image cannot be read", resource_id)
         return None
     old_name = resource.thumbnail.name
@@ -285,7 +274,7 @@ def make_thumbnail(*, resource_id):
     name = field.storage.save(
         # Random like the file's folder: local media are served without an access check.
         field.field.generate_filename(resource, f"{resource.pk}-{secrets.token_urlsafe(8)}.jpg"),
-        ContentFile(buffer.getvalue()),
+        ContentFile(content),
     )
     DigitalResource.objects.filter(pk=resource.pk).update(thumbnail=name, updated_at=timezone.now())
     if old_name and old_name != name:

@@ -278,19 +278,15 @@ def start_distribution(
             DistributionSkip(distribution=distribution, facility_label=label[:255], reason=reason)
             for label, reason in unresolved
         )
-        from ..tasks.distributions import run_distribution as run_distribution_task
-
         # Broker down: the distribution waits in `queued` for resume_unfinished_distributions.
-        send_task_on_commit(run_distribution_task, distribution.pk, if_unreachable=LATER)
+        send_task_on_commit("resources.run_distribution", distribution.pk, if_unreachable=LATER)
     return distribution
 
 
 def queue_distribution(distribution_id):
     """Send the task; if the broker cannot take it, the distribution waits in `queued` until
     resume_unfinished_distributions picks it up (worker start, or every few minutes)."""
-    from ..tasks.distributions import run_distribution as run_distribution_task
-
-    return send_task(run_distribution_task, distribution_id, if_unreachable=LATER)
+    return send_task("resources.run_distribution", distribution_id, if_unreachable=LATER)
 
 
 def resume_unfinished_distributions(*, queued_before=None):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import BadRequest, InvalidTransition, NotAllowed
+from config.images import InvalidImage, clean_photo
 from facilities.notifications import facility_staff_emails, notify
 from facilities.roles import get_scope
 
@@ -345,8 +346,6 @@ def write_off_ticket(*, by, ticket, note=""):
 def add_ticket_photo(*, by, ticket, image):
     """Store a checked, upright, metadata-free copy of a photo of the fault (as activity
     photos are); nothing is stored when the upload is refused or the row cannot be written."""
-    from events.images import clean_photo
-
     clean = clean_photo(image)
     field = RepairTicketPhoto._meta.get_field("image")
     with transaction.atomic():
@@ -502,8 +501,6 @@ def record_handover(*, by, stop, stage, items, severity=RepairSeverity.DEGRADED,
 
 
 def _clean_photos(photos):
-    from events.images import InvalidImage, clean_photo
-
     cleaned = {}
     for exhibit_id, upload in photos.items():
         try:

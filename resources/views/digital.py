@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import NotAuthenticated
 
-from ..files import is_picture
+from config.files import is_picture
+
 from ..filters.digital import CatalogueFilter
 from ..models import DigitalResource, DownloadChannel
 from ..serializers.digital import thumbnail_url

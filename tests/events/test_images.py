@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import ExifTags, Image
 
-from events.images import InvalidImage, clean_photo, render_thumbnail
+from config.images import InvalidImage, clean_photo, render_thumbnail
 
 from . import images
 

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from config.files import sniff_bytes
 from facilities.models import MembershipRole
-from resources.files import sniff_bytes
 from resources.models import DigitalResource, ResourceAccess, ResourceFormat
 from tests import factories
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from django.core.files.base import ContentFile
 
-from resources.files import OCTET_STREAM, delivery
+from config.files import OCTET_STREAM, delivery
 from resources.models import DigitalResource, ResourceAccess, ResourceFormat
 from tests import factories
 from tests.resources.digital_support import png_bytes

@@ -7,14 +7,8 @@ import zipfile
 import pytest
 from django.utils import translation
 
-from resources.files import (
-    FileTooLarge,
-    FileTypeMismatch,
-    check_picture,
-    format_accepts,
-    inspect_upload,
-    sniff_bytes,
-)
+from config.files import FileTooLarge, FileTypeMismatch, check_picture, sniff_bytes
+from resources.files import format_accepts, inspect_upload
 from resources.models import ResourceFormat as F
 from resources.services.digital import client_network
 from tests.resources.digital_support import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes, upload

@@ -232,6 +232,25 @@ def test_the_admin_withdraw_action(client, admin_user):
     assert resource.status == ResourceStatus.WITHDRAWN
 
 
+def test_the_admin_makes_the_thumbnails_again(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        resource = services.publish_resource(
+            by=admin_user, file=upload("a.png", png_bytes()), title="海报", resource_format="image"
+        )
+    first = DigitalResource.objects.get(pk=resource.pk).thumbnail.name
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:resources_digitalresource_changelist"),
+            {"action": "regenerate_thumbnails", "_selected_action": [resource.pk]},
+        )
+    assert response.status_code == 302
+    again = DigitalResource.objects.get(pk=resource.pk).thumbnail.name
+    assert first and again and again != first
+
+
 @pytest.mark.parametrize(
     "model", ["digitalresource", "downloadevent", "downloaddaily"], ids=lambda name: name
 )

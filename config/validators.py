@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .files import EmptyFile, FileTooLarge, FileTypeMismatch, check_picture
+
 
 def validate_picture(file):
     """Uploaded pictures (campaign banners, kit photos) must be images within the size limit.
@@ -10,8 +12,6 @@ def validate_picture(file):
     New uploads must be an image Pillow can read, within PHOTO_MAX_UPLOAD_SIZE; files already
     stored were checked when they came in and are not read again.
     """
-    from .files import EmptyFile, FileTooLarge, FileTypeMismatch, check_picture
-
     if getattr(file, "_committed", False):
         return
     try:

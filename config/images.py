@@ -1,8 +1,8 @@
-"""Checking, cleaning and thumbnailing uploaded activity photos with Pillow.
+"""Checking, cleaning and thumbnailing uploaded pictures with Pillow, for every app.
 
 Nothing here touches storage or the database: `clean_photo` turns an uploaded file into clean
 image bytes (or refuses it with a reason a person can act on), `render_thumbnail` turns stored
-image bytes into a small JPEG.
+image bytes into a small JPEG (activity photos, digital resources and their covers).
 
 An upload is refused unless it is a real JPEG, PNG or WebP image within the size limit
 (settings.PHOTO_MAX_UPLOAD_SIZE) and the pixel limit (settings.PHOTO_MAX_PIXELS). The pixel
@@ -22,7 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.errors import BadRequest
+from .errors import BadRequest
 
 # Pillow format name → (format written, file extension, content type).
 OUTPUT_BY_FORMAT = {
@@ -145,9 +145,17 @@ def clean_photo(upload):
     )
 
 
-def render_thumbnail(fileobj, size=THUMBNAIL_SIZE):
-    """A JPEG no larger than `size`, from an image that clean_photo already accepted."""
-    with Image.open(fileobj, formats=READABLE_FORMATS) as image:
+def render_thumbnail(fileobj, size=THUMBNAIL_SIZE, *, formats=READABLE_FORMATS, max_pixels=None):
+    """A JPEG no larger than `size`, upright, transparency flattened onto white.
+
+    `formats` are the Pillow formats it may decode (None: all it knows), for images that
+    clean_photo did not check. Raises InvalidImage above `max_pixels` pixels, read from the
+    header before any pixel is decoded; Pillow's own errors (OSError and the like) propagate.
+    """
+    with Image.open(fileobj, formats=formats) as image:
+        width, height = image.size
+        if max_pixels is not None and width * height > max_pixels:
+            raise _too_many_pixels(width, height, max_pixels)
         image.draft("RGB", size)  # JPEG decodes at a reduced scale: much less memory
         image = ImageOps.exif_transpose(image)
         image.thumbnail(size, Image.Resampling.LANCZOS)
