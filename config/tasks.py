@@ -6,7 +6,7 @@ that is down), and a broker that cannot be reached never turns the action into a
 work (mail, thumbnails, download records) then runs in this process, work with a sweeper of
 its own (bulk distributions, bundle builds) is left for the sweeper to queue again.
 
-Services name the task they queue ("resources.build_bundle") instead of importing it: task
+Services name the task they queue ("resources.tasks.build_bundle") instead of importing it: task
 modules import services, never the reverse.
 """
 

@@ -108,7 +108,7 @@ def request_rebuild(*, bundle_ids):
     )
     for bundle_id in bundle_ids:
         # Broker down: left pending; the admin action "rebuild" queues it again.
-        send_task_on_commit("resources.build_bundle", bundle_id, if_unreachable=LATER)
+        send_task_on_commit("resources.tasks.build_bundle", bundle_id, if_unreachable=LATER)
 
 
 def manifest_entry_is_current(entry, resource):
@@ -395,7 +395,7 @@ def track_bundle_download(*, bundle_id, user, remote_addr):
     reached (as for resources); never raises, so tracking never refuses a download."""
     try:
         send_task(
-            "resources.record_bundle_download",
+            "resources.tasks.record_bundle_download_event",
             bundle_id=bundle_id,
             user_id=user.pk if getattr(user, "is_authenticated", False) else None,
             client_network=client_network(remote_addr),

@@ -279,14 +279,16 @@ def start_distribution(
             for label, reason in unresolved
         )
         # Broker down: the distribution waits in `queued` for resume_unfinished_distributions.
-        send_task_on_commit("resources.run_distribution", distribution.pk, if_unreachable=LATER)
+        send_task_on_commit(
+            "resources.tasks.run_distribution", distribution.pk, if_unreachable=LATER
+        )
     return distribution
 
 
 def queue_distribution(distribution_id):
     """Send the task; if the broker cannot take it, the distribution waits in `queued` until
     resume_unfinished_distributions picks it up (worker start, or every few minutes)."""
-    return send_task("resources.run_distribution", distribution_id, if_unreachable=LATER)
+    return send_task("resources.tasks.run_distribution", distribution_id, if_unreachable=LATER)
 
 
 def resume_unfinished_distributions(*, queued_before=None):
