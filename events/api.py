@@ -269,7 +269,6 @@ class TourStopViewSet(FieldWorkViewSet):
     related = ("exhibition_set", "region")
     ordering = ("starts_on", "id")
     object_name = "stop"
-
     plan_service = staticmethod(services.plan_stop)
 
     @extend_schema(summary="Open the stop", request=None, responses={200: TourStopSerializer})
@@ -336,7 +335,6 @@ class CaravanTripViewSet(FieldWorkViewSet):
     related = ("facility", "region")
     ordering = ("-starts_on", "-id")
     object_name = "trip"
-
     plan_service = staticmethod(services.plan_trip)
 
     @extend_schema(summary="Approve the trip", request=None, responses={200: CaravanTripSerializer})
