@@ -4,7 +4,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import run_service_action
+from config.admin import ServiceSaveMixin, run_service_action
 
 from . import assessment, services
 from .exports import ParticipationExportResource
@@ -18,12 +18,18 @@ from .models import (
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Saved through save_campaign, as on the pages and in the API: national administrators
+    only, the model's rules checked there."""
+
     list_display = ["title", "slug", "status", "starts_on", "ends_on", "host"]
     list_filter = ["status"]
     search_fields = ["title", "theme", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        services.save_campaign(campaign=obj, by=request.user)
 
 
 def _run(modeladmin, request, queryset, service, done_message):

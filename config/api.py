@@ -10,9 +10,15 @@ from .errors import DomainError
 
 
 def exception_handler(exc, context):
-    """Domain errors from services become 409 (or their own status); model validation 400."""
+    """Domain errors from services become 409 (or their own status), with DRF's field errors
+    when they name the inputs at fault; model validation 400."""
     if isinstance(exc, DomainError):
-        response = Response({"detail": str(exc.message)}, status=exc.status_code)
+        by_field = exc.messages_by_field()
+        if None in by_field:
+            body = {"detail": str(exc.message)}
+        else:
+            body = {field: [str(m) for m in messages] for field, messages in by_field.items()}
+        response = Response(body, status=exc.status_code)
         if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(exc.retry_after)
         return response

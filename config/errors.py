@@ -1,5 +1,6 @@
 """Domain errors raised by service functions and translated by every door."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,13 @@ class DomainError(Exception):
     def __init__(self, message=None):
         self.message = message or self.default_message
         super().__init__(str(self.message))
+
+    def messages_by_field(self):
+        """{field: [messages]}; the field is None when the refusal is about the whole request.
+
+        A service may name the input at fault by setting `field` on the error it raises.
+        """
+        return {getattr(self, "field", None): [self.message]}
 
 
 class InvalidTransition(DomainError):
@@ -28,3 +36,24 @@ class NotAllowed(DomainError):
 class BadRequest(DomainError):
     status_code = 400
     default_message = _("The request is not valid.")
+
+
+class InvalidFields(BadRequest):
+    """Several inputs refused at once, each with its own message: `{field: message(s)}`."""
+
+    def __init__(self, errors):
+        self.errors = {
+            field: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            for field, messages in errors.items()
+        }
+        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+
+    @classmethod
+    def from_validation_error(cls, error):
+        """The same refusal as a model's ValidationError (full_clean), field by field."""
+        if hasattr(error, "error_dict"):
+            return cls(error.message_dict)
+        return cls({NON_FIELD_ERRORS: error.messages})
+
+    def messages_by_field(self):
+        return self.errors

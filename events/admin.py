@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns.assessment import MonthFrozen, ensure_month_open, frozen_report_for
-from config.admin import run_service_action
+from config.admin import ServiceSaveMixin, run_service_action
 from config.errors import DomainError
 
 from . import services
@@ -70,7 +70,7 @@ class ActivityAdminForm(forms.ModelForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = [
         "cover",
         "title",
@@ -114,11 +114,34 @@ class ActivityAdmin(admin.ModelAdmin):
     def photo_count(self, activity):
         return len(activity.photos.all())
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "campaign", "facility"]  # fixed once reported
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        _ensure_activity_months_open(obj)
-        super().save_model(request, obj, form, change)
+        """Through report_activity and update_activity, with their permission and rules; a
+        refusal shows on the form (ServiceSaveMixin)."""
+        data = form.cleaned_data
+        if change:
+            changed = {
+                name: data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data
+            }
+            saved = services.update_activity(activity=obj, by=request.user, **changed)
+        else:
+            fields = ("campaign", "facility", *services.EDITABLE_FIELDS)
+            saved = services.report_activity(
+                by=request.user, **{name: data[name] for name in fields if name in data}
+            )
+        # The admin goes on with its own instance: the inlines, the log and the redirect.
+        for field in Activity._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        # The kits and resources used were set by the service, after its checks.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and frozen_report_for(facility_id=obj.facility_id, day=obj.starts_at):

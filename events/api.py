@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Participation
-from config.images import InvalidImage
 
 from . import services
 from .filters import ActivityFilter, CaravanTripFilter, TourStopFilter
@@ -153,12 +152,8 @@ class ActivityViewSet(
         activity = self.get_object()
         incoming = PhotoUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            photo = services.add_photo(
-                activity=activity, by=request.user, **incoming.validated_data
-            )
-        except InvalidImage as error:
-            raise serializers.ValidationError({"image": [str(error.message)]}) from None
+        # A refused image is a 400 on the "image" field (config.api.exception_handler).
+        photo = services.add_photo(activity=activity, by=request.user, **incoming.validated_data)
         data = ActivityPhotoSerializer(photo, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -208,6 +203,49 @@ def _validated(serializer_class, data, context=None):
     return incoming.validated_data
 
 
+class FieldWorkViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stops and trips: listed through `visible_to`, planned by `plan`, moved by actions that
+    call one service each and answer the object as it is now."""
+
+    permission_classes = [SignedInToWrite]
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    related = ()
+    ordering = ()
+    create_serializer_class = None
+    plan_service = None
+    # The keyword under which the services take the object ("stop", "trip").
+    object_name = ""
+
+    def get_queryset(self):
+        model = self.queryset.model
+        return (
+            model.objects.visible_to(self.request.user)
+            .select_related(*self.related)
+            .order_by(*self.ordering)
+        )
+
+    def _present(self, obj, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(
+            self.serializer_class(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = _validated(self.create_serializer_class, request.data, self.get_serializer_context())
+        return self._present(self.plan_service(by=request.user, **data), status.HTTP_201_CREATED)
+
+    def _act(self, service):
+        """Apply a state-change service to the object of the URL and answer it."""
+        changed = service(by=self.request.user, **{self.object_name: self.get_object()})
+        return self._present(changed)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List tour stops",
@@ -223,54 +261,33 @@ def _validated(serializer_class, data, context=None):
         responses={201: TourStopSerializer},
     ),
 )
-class TourStopViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class TourStopViewSet(FieldWorkViewSet):
     serializer_class = TourStopSerializer
+    create_serializer_class = TourStopCreateSerializer
     filterset_class = TourStopFilter
-    permission_classes = [SignedInToWrite]
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
     queryset = TourStop.objects.all()
-
-    def get_queryset(self):
-        return (
-            TourStop.objects.visible_to(self.request.user)
-            .select_related("exhibition_set", "region")
-            .order_by("starts_on", "id")
-        )
-
-    def _present(self, stop, status_code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=stop.pk)
-        return Response(
-            TourStopSerializer(fresh, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
-
-    def create(self, request, *args, **kwargs):
-        data = _validated(TourStopCreateSerializer, request.data, self.get_serializer_context())
-        stop = services.plan_stop(by=request.user, **data)
-        return self._present(stop, status.HTTP_201_CREATED)
+    related = ("exhibition_set", "region")
+    ordering = ("starts_on", "id")
+    object_name = "stop"
+    plan_service = staticmethod(services.plan_stop)
 
     @extend_schema(summary="Open the stop", request=None, responses={200: TourStopSerializer})
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         """`planned → open`; a set has at most one open stop (409)."""
-        return self._present(services.open_stop(by=request.user, stop=self.get_object()))
+        return self._act(services.open_stop)
 
     @extend_schema(summary="Close the stop", request=None, responses={200: TourStopSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """`open → closed`."""
-        return self._present(services.close_stop(by=request.user, stop=self.get_object()))
+        return self._act(services.close_stop)
 
     @extend_schema(summary="Cancel the stop", request=None, responses={200: TourStopSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """`planned → cancelled`."""
-        return self._present(services.cancel_stop(by=request.user, stop=self.get_object()))
+        return self._act(services.cancel_stop)
 
     @extend_schema(
         methods=["GET"],
@@ -310,47 +327,27 @@ class TourStopViewSet(
         responses={201: CaravanTripSerializer},
     ),
 )
-class CaravanTripViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CaravanTripViewSet(FieldWorkViewSet):
     serializer_class = CaravanTripSerializer
+    create_serializer_class = CaravanTripCreateSerializer
     filterset_class = CaravanTripFilter
-    permission_classes = [SignedInToWrite]
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
     queryset = CaravanTrip.objects.all()
-
-    def get_queryset(self):
-        return (
-            CaravanTrip.objects.visible_to(self.request.user)
-            .select_related("facility", "region")
-            .order_by("-starts_on", "-id")
-        )
-
-    def _present(self, trip, status_code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=trip.pk)
-        return Response(
-            CaravanTripSerializer(fresh, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
-
-    def create(self, request, *args, **kwargs):
-        data = _validated(CaravanTripCreateSerializer, request.data)
-        return self._present(services.plan_trip(by=request.user, **data), status.HTTP_201_CREATED)
+    related = ("facility", "region")
+    ordering = ("-starts_on", "-id")
+    object_name = "trip"
+    plan_service = staticmethod(services.plan_trip)
 
     @extend_schema(summary="Approve the trip", request=None, responses={200: CaravanTripSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """`planned → approved`, by a coordinator of its province or an administrator."""
-        return self._present(services.approve_trip(by=request.user, trip=self.get_object()))
+        return self._act(services.approve_trip)
 
     @extend_schema(summary="Cancel the trip", request=None, responses={200: CaravanTripSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """`planned|approved → cancelled`, by the caravan's staff."""
-        return self._present(services.cancel_trip(by=request.user, trip=self.get_object()))
+        return self._act(services.cancel_trip)
 
     @extend_schema(
         summary="Report the trip",

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.assessment import ensure_month_open
 from campaigns.models import CampaignStatus
-from config.errors import BadRequest, DomainError, InvalidTransition, NotAllowed
-from config.images import clean_photo, render_thumbnail
+from config.errors import BadRequest, DomainError, InvalidFields, InvalidTransition, NotAllowed
+from config.images import InvalidImage, clean_photo, render_thumbnail
 from config.tasks import send_task_on_commit
 from facilities.models import FacilityStatus
 from facilities.notifications import facility_staff_emails, notify
@@ -44,11 +44,19 @@ USED_FIELDS = ("kits_used", "resources_used")
 MAX_PHOTOS_PER_ACTIVITY = 30
 
 
+def _full_clean(instance, **options):
+    """The model's own validation, refused in the services' vocabulary."""
+    try:
+        instance.full_clean(**options)
+    except ValidationError as error:
+        raise InvalidFields.from_validation_error(error) from None
+
+
 def _validate(activity):
     """Model validation with a field-level message for the one cross-field rule."""
     if activity.ends_at and activity.starts_at and activity.ends_at < activity.starts_at:
-        raise ValidationError({"ends_at": _("The end must not be before the start.")})
-    activity.full_clean(exclude=["created_by", "reviewed_by"])
+        raise InvalidFields({"ends_at": _("The end must not be before the start.")})
+    _full_clean(activity, exclude=["created_by", "reviewed_by"])
 
 
 def _check_used(*, by, facility, kits_used, resources_used):
@@ -78,7 +86,7 @@ def _check_used(*, by, facility, kits_used, resources_used):
             "ids": ", ".join(str(pk) for pk in hidden)
         }
     if errors:
-        raise ValidationError(errors)
+        raise InvalidFields(errors)
     return kits, resources
 
 
@@ -137,15 +145,15 @@ def report_activity(
     kits used must have been received by the facility, the resources visible to the user.
     """
     if not get_scope(by).belongs_to(facility.pk):
-        raise ValidationError(
+        raise InvalidFields(
             {"facility": _("You can only report activities of a facility you work for.")}
         )
     if facility.status != FacilityStatus.APPROVED:
-        raise ValidationError(
+        raise InvalidFields(
             {"facility": _("The facility must be approved before it reports activities.")}
         )
     if campaign.status == CampaignStatus.DRAFT:
-        raise ValidationError({"campaign": _("This campaign is not open for reports yet.")})
+        raise InvalidFields({"campaign": _("This campaign is not open for reports yet.")})
     activity = Activity(
         campaign=campaign,
         facility=facility,
@@ -179,7 +187,9 @@ def update_activity(*, activity, by, **changes):
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise TypeError(f"Fields that cannot be changed: {', '.join(sorted(unknown))}")
+        raise BadRequest(
+            _("Fields that cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     activity = _lock(activity)
     _check_staff(by, activity)
     if not activity.is_editable:
@@ -237,7 +247,7 @@ def reject_activity(*, activity, by, reason):
     """reported → rejected with a reason the staff can act on; they are told by mail."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+        raise InvalidFields({"reason": _("Give the reason for the rejection.")})
     activity = _lock(activity)
     _check_reviewer(by, activity)
     if activity.status != ActivityStatus.REPORTED:
@@ -261,7 +271,11 @@ def add_photo(*, activity, by, image, caption="", credit=""):
     and the stored file is removed again if the row cannot be written: a refused upload leaves
     nothing behind.
     """
-    clean = clean_photo(image)
+    try:
+        clean = clean_photo(image)
+    except InvalidImage as error:
+        error.field = "image"
+        raise
     image_field = ActivityPhoto._meta.get_field("image")
     with transaction.atomic():
         activity = _lock(activity)
@@ -364,7 +378,7 @@ def _check_county(region, field="region"):
     from facilities.models import RegionLevel
 
     if region is None or region.level != RegionLevel.COUNTY or region.is_grouping:
-        raise ValidationError(
+        raise InvalidFields(
             {
                 field: _(
                     "Give a county-level region (a six-digit county code), not a province or prefecture."
@@ -375,9 +389,9 @@ def _check_county(region, field="region"):
 
 def _check_dates(starts_on, ends_on, max_days):
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": _("The end date must not be before the start date.")})
+        raise InvalidFields({"ends_on": _("The end date must not be before the start date.")})
     if (ends_on - starts_on).days + 1 > max_days:
-        raise ValidationError(
+        raise InvalidFields(
             {
                 "ends_on": _("This lasts more than %(days)s days; check the dates.")
                 % {"days": max_days}
@@ -469,7 +483,7 @@ def plan_stop(
     _check_county(region)
     _check_dates(starts_on, ends_on, MAX_STOP_DAYS)
     if not (venue or "").strip():
-        raise ValidationError({"venue": _("Name the venue.")})
+        raise InvalidFields({"venue": _("Name the venue.")})
     stop = TourStop(
         exhibition_set=exhibition_set,
         campaign=campaign or exhibition_set.campaign,
@@ -483,7 +497,7 @@ def plan_stop(
         created_by=by if by is not None and by.is_authenticated else None,
     )
     stop.province_id = region.code[:2] + "0000"
-    stop.full_clean(exclude=["created_by"], validate_constraints=False)
+    _full_clean(stop, exclude=["created_by"], validate_constraints=False)
     with transaction.atomic():
         other = overlapping_stops(
             exhibition_set=exhibition_set, starts_on=starts_on, ends_on=ends_on
@@ -672,7 +686,7 @@ def record_attendance(*, by, stop, date, visitors, school_groups=0, note=""):
             "max": f"{MAX_SCHOOL_GROUPS_PER_DAY:,}"
         }
     if errors:
-        raise ValidationError(errors)
+        raise InvalidFields(errors)
     ensure_month_open(facility_id=stop.exhibition_set.operator_id, day=date)
     duplicate = gettext("Attendance for %(date)s is recorded already.") % {"date": date}
     if stop.attendance.filter(date=date).exists():
@@ -745,17 +759,15 @@ def plan_trip(*, by, facility, region, destination, starts_on, ends_on, purpose=
     from .models import CaravanTrip
 
     if by is not None and not get_scope(by).belongs_to(facility.pk):
-        raise ValidationError({"facility": _("You can only plan trips of a caravan you work for.")})
+        raise InvalidFields({"facility": _("You can only plan trips of a caravan you work for.")})
     if facility.kind != FacilityKind.CARAVAN:
-        raise ValidationError({"facility": _("Trips are planned for popular-science caravans.")})
+        raise InvalidFields({"facility": _("Trips are planned for popular-science caravans.")})
     if facility.status != FacilityStatus.APPROVED:
-        raise ValidationError(
-            {"facility": _("The caravan must be approved before it plans trips.")}
-        )
+        raise InvalidFields({"facility": _("The caravan must be approved before it plans trips.")})
     _check_county(region)
     _check_dates(starts_on, ends_on, MAX_TRIP_DAYS)
     if not (destination or "").strip():
-        raise ValidationError({"destination": _("Name the destination.")})
+        raise InvalidFields({"destination": _("Name the destination.")})
     trip = CaravanTrip(
         facility=facility,
         campaign=campaign,
@@ -767,7 +779,7 @@ def plan_trip(*, by, facility, region, destination, starts_on, ends_on, purpose=
         created_by=by if by is not None and by.is_authenticated else None,
     )
     trip.province_id = region.code[:2] + "0000"
-    trip.full_clean(exclude=["created_by", "approved_by"])
+    _full_clean(trip, exclude=["created_by", "approved_by"])
     trip.save()
     return trip
 
@@ -860,7 +872,7 @@ def report_trip(*, by, trip, distance_km, audience_total, activities_count, summ
         if value is None or value < 0 or value > limit:
             errors[field] = message % {"max": f"{limit:,}"}
     if errors:
-        raise ValidationError(errors)
+        raise InvalidFields(errors)
     trip.status = CaravanTripStatus.REPORTED
     trip.distance_km = distance_km
     trip.audience_total = audience_total

@@ -6,7 +6,7 @@ call a service, and turn its errors into form errors or messages.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign, Participation
-from config.errors import DomainError, NotAllowed
-from config.images import InvalidImage
+from config.errors import DomainError, InvalidFields, NotAllowed
 from facilities.roles import get_scope
 
 from . import services
@@ -52,12 +51,10 @@ def _page(request, queryset, size):
 
 
 def _apply_errors(form, error):
-    """A service's ValidationError onto the form: field errors where the form has the field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    """A service's refusal onto the form: each message next to its field when the form has
+    that field, at the top otherwise."""
+    for field, errors in error.messages_by_field().items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def feed(request, slug=None):
@@ -162,10 +159,8 @@ def report(request):
     if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             activity = services.report_activity(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:  # e.g. the month is frozen by its submitted report
-            form.add_error(None, error.message)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The activity was reported. Add its photos below."))
             return redirect("events:detail", pk=activity.pk)
@@ -188,11 +183,11 @@ def edit(request, pk):
     if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             services.update_activity(activity=activity, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("events:detail", pk=activity.pk)
+            if not isinstance(error, InvalidFields):  # the report cannot be changed now
+                messages.error(request, error.message)
+                return redirect("events:detail", pk=activity.pk)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The report was saved."))
             return redirect("events:detail", pk=activity.pk)
@@ -207,11 +202,11 @@ def add_photo(request, pk):
     if form.is_valid():
         try:
             services.add_photo(activity=activity, by=request.user, **form.cleaned_data)
-        except InvalidImage as error:
-            form.add_error("image", error.message)
         except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("events:detail", pk=activity.pk)
+            if getattr(error, "field", None) != "image":  # not the photo: the report's state
+                messages.error(request, error.message)
+                return redirect("events:detail", pk=activity.pk)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The photo was added."))
             return redirect("events:detail", pk=activity.pk)
@@ -306,8 +301,8 @@ def reject(request, pk):
         services.reject_activity(
             activity=activity, by=request.user, reason=form.cleaned_data["reason"]
         )
-    except (DomainError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("“%(title)s” was rejected.") % {"title": activity.title})
     return _after_review(request, activity)
@@ -326,12 +321,6 @@ TRIP_ACTIONS = {
     "approve": (services.approve_trip, _lazy("The trip was approved.")),
     "cancel": (services.cancel_trip, _lazy("The trip was cancelled.")),
 }
-
-
-def _error_text(error):
-    if isinstance(error, DomainError):
-        return str(error.message)
-    return " ".join(error.messages)
 
 
 def field_now(request):
@@ -397,8 +386,8 @@ def stop_action(request, pk, action):
         function(by=request.user, stop=stop)
     except NotAllowed as error:
         raise PermissionDenied(error.message) from None
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, done)
     return redirect("events:stop", pk=stop.pk)
@@ -427,10 +416,8 @@ def stop_attendance(request, pk):
             )
         except NotAllowed as error:
             raise PermissionDenied(error.message) from None
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:
-            form.add_error(None, error.message)
+            _apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -464,10 +451,8 @@ def plan_stop(request, set_pk):
             stop = services.plan_stop(
                 by=request.user, exhibition_set=exhibition_set, **form.cleaned_data
             )
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:
-            form.add_error(None, error.message)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The stop is planned."))
             return redirect("events:stop", pk=stop.pk)
@@ -502,10 +487,8 @@ def plan_trip(request):
     if request.method == "POST" and form.is_valid():
         try:
             trip = services.plan_trip(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:
-            form.add_error(None, error.message)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The trip is planned; the province will review it."))
             return redirect("events:trip", pk=trip.pk)
@@ -546,8 +529,8 @@ def trip_action(request, pk, action):
         function(by=request.user, trip=trip)
     except NotAllowed as error:
         raise PermissionDenied(error.message) from None
-    except (DomainError, ValidationError) as error:
-        messages.error(request, _error_text(error))
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, done)
     if request.POST.get("next") == "queue":
@@ -564,10 +547,8 @@ def report_trip(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.report_trip(by=request.user, trip=trip, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
         except DomainError as error:
-            form.add_error(None, error.message)
+            _apply_errors(form, error)
         else:
             messages.success(request, _("The trip is reported."))
             return redirect("events:trip", pk=trip.pk)

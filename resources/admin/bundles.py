@@ -33,10 +33,10 @@ class ResourceBundleAdmin(admin.ModelAdmin):
     actions = ["rebuild_bundles"]
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # member changes ask for a build
-        if change and "resources" not in form.changed_data:
-            if BUNDLE_MANIFEST_FIELDS & set(form.changed_data):
-                bundle_services.request_rebuild(bundle_ids=[form.instance.pk])
+        super().save_related(request, form, formsets, change)
+        changed = set(form.changed_data)
+        if "resources" in changed or (change and BUNDLE_MANIFEST_FIELDS & changed):
+            bundle_services.request_rebuild(bundle_ids=[form.instance.pk])
 
     @admin.action(description=_("Rebuild the selected bundles"))
     def rebuild_bundles(self, request, queryset):

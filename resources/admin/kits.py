@@ -5,7 +5,6 @@ so the edit forms keep those fields read-only and the bulk actions call the serv
 request at a time, reporting each refusal as an admin message.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
@@ -13,30 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import run_service_action
-from config.errors import DomainError
+from config.admin import ServiceSaveMixin, run_service_action
 
 from ..models import Kit, KitRequest, KitRequestTransition
 from ..services import kits as services
 
 
-class KitAdminForm(forms.ModelForm):
-    def clean_quantity_total(self):
-        total = self.cleaned_data["quantity_total"]
-        kit = self.instance
-        if kit.pk:
-            held = kit.quantity_total - kit.quantity_available
-            if total < held:
-                raise forms.ValidationError(
-                    _("Approved requests hold %(held)d units; the total cannot be lower."),
-                    params={"held": held},
-                )
-        return total
-
-
 @admin.register(Kit)
-class KitAdmin(SimpleHistoryAdmin):
-    """Total stock is edited here; available stock only moves through the services."""
+class KitAdmin(ServiceSaveMixin, SimpleHistoryAdmin):
+    """Total stock is edited here; available stock only moves through the services, whose
+    refusal (a total below what requests hold) shows on the form."""
 
     list_display = ["code", "name", "campaign", "quantity_total", "quantity_available"]
     list_filter = ["campaign"]
@@ -44,7 +29,6 @@ class KitAdmin(SimpleHistoryAdmin):
     list_select_related = ["campaign"]
     autocomplete_fields = ["campaign"]
 
-    form = KitAdminForm
     readonly_fields = [
         "quantity_available",
         "quantity_allotted",
@@ -55,25 +39,15 @@ class KitAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.quantity_available = obj.quantity_total
-            super().save_model(request, obj, form, change)
+            services.create_kit(kit=obj, by=request.user)
             return
-        if "quantity_total" in form.changed_data:
-            try:
-                services.change_total_stock(
-                    kit=obj, quantity_total=form.cleaned_data["quantity_total"], by=request.user
-                )
-            except DomainError as error:
-                self.message_user(request, error.message, messages.ERROR)
-                obj.refresh_from_db(fields=["quantity_total", "quantity_available"])
-        # Save the other fields without writing back a stale quantity_available.
-        others = [
-            name
-            for name in form.changed_data
-            if name not in ("quantity_total", "quantity_available")
-        ]
-        if others:
-            obj.save(update_fields=[*others, "updated_at"])
+        total_changed = "quantity_total" in form.changed_data
+        services.update_kit(
+            kit=obj,
+            by=request.user,
+            changed_fields=form.changed_data,
+            quantity_total=form.cleaned_data["quantity_total"] if total_changed else None,
+        )
 
 
 class KitRequestTransitionInline(admin.TabularInline):

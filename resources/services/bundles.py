@@ -22,8 +22,8 @@ from contextlib import closing
 from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models import F, Prefetch, Q
+from django.db.models.signals import pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,8 +51,6 @@ logger = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 # Formats whose files are already compressed: stored as they are, not deflated again.
 STORED_FORMATS = {ResourceFormat.VIDEO, ResourceFormat.IMAGE, ResourceFormat.AUDIO}
-# Resource fields whose change alters what a bundle contains.
-CONTENT_FIELDS = {"title", "format", "status", "file", "file_size", "sha256", "original_filename"}
 
 
 class BundleBuildError(DomainError):
@@ -94,7 +92,8 @@ def create_bundle(
         bundle = ResourceBundle.objects.create(
             title=title.strip(), description=description or "", access=access, campaign=campaign
         )
-        bundle.resources.set(member_ids)  # asks for the first build (see the m2m signal)
+        bundle.resources.set(member_ids)
+        request_rebuild(bundle_ids=[bundle.pk])
     return bundle
 
 
@@ -120,46 +119,51 @@ def manifest_entry_is_current(entry, resource):
     return entry["size"] == resource.file_size
 
 
-def _bundles_outdated_by(resource):
+def resources_changed(*, resource_ids):
+    """Ask for a rebuild of the bundles whose built content no longer matches these resources.
+
+    Called by the services that change a resource's file, title, format or publication. One
+    query finds the bundles holding the resources; a resource in no bundle costs nothing more.
+    """
+    resource_ids = set(resource_ids)
+    if not resource_ids:
+        return
+    holding = list(
+        ResourceBundle.objects.filter(resources__in=resource_ids)
+        .distinct()
+        .only("pk", "manifest")
+        .prefetch_related(
+            Prefetch(
+                "resources",
+                queryset=DigitalResource.objects.filter(pk__in=resource_ids).only(
+                    "pk", "title", "format", "status", "sha256", "file_size"
+                ),
+                to_attr="changed_members",
+            )
+        )
+    )
     outdated = []
-    for bundle in ResourceBundle.objects.filter(resources=resource).only("pk", "manifest"):
-        entry = next((e for e in bundle.manifest if e.get("id") == resource.pk), None)
-        published = resource.status == ResourceStatus.PUBLISHED
-        if (entry is not None) != published or (
-            entry is not None and not manifest_entry_is_current(entry, resource)
-        ):
-            outdated.append(bundle.pk)
-    return outdated
-
-
-def _resource_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
-    if created or raw:
-        return  # a new resource belongs to no bundle yet
-    if update_fields is not None and not CONTENT_FIELDS & set(update_fields):
-        return  # a counter or a thumbnail: the bundles' content is unchanged
-    request_rebuild(bundle_ids=_bundles_outdated_by(instance))
+    for bundle in holding:
+        entries = {entry.get("id"): entry for entry in bundle.manifest}
+        for resource in bundle.changed_members:
+            entry = entries.get(resource.pk)
+            published = resource.status == ResourceStatus.PUBLISHED
+            if (entry is not None) != published or (
+                entry is not None and not manifest_entry_is_current(entry, resource)
+            ):
+                outdated.append(bundle.pk)
+                break
+    request_rebuild(bundle_ids=outdated)
 
 
 def _resource_deleted(sender, instance, **kwargs):
     request_rebuild(bundle_ids=instance.bundles.values_list("pk", flat=True))
 
 
-def _members_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if not reverse:
-        request_rebuild(bundle_ids=[instance.pk])
-    elif pk_set:
-        request_rebuild(bundle_ids=pk_set)
-
-
 def connect_signals():
-    """Called from ResourcesConfig.ready: every door that changes a member triggers a rebuild."""
-    post_save.connect(_resource_saved, sender=DigitalResource, dispatch_uid="bundle-resource")
+    """Called from ResourcesConfig.ready. Saves ask for rebuilds through resources_changed;
+    a deletion may also come from a cascade, which only a signal sees."""
     pre_delete.connect(_resource_deleted, sender=DigitalResource, dispatch_uid="bundle-delete")
-    m2m_changed.connect(
-        _members_changed, sender=ResourceBundle.resources.through, dispatch_uid="bundle-members"
-    )
 
 
 # ---------------------------------------------------------------------------

@@ -100,6 +100,13 @@ def _attach_file(resource, file, info):
     resource.content_type = info.content_type
 
 
+def _bundles_changed(resource):
+    """The bundles holding the resource are built again when their content changed."""
+    from . import bundles  # bundles serves its files through this module
+
+    bundles.resources_changed(resource_ids=[resource.pk])
+
+
 def _save_or_forget_files(resource, **save_kwargs):
     """Save the row; if that fails, remove the files this save already wrote to storage."""
     new_files = [
@@ -190,12 +197,16 @@ def update_resource(*, resource, by, file=None, cover=None, resource_format=None
     resource.format = new_format
     for name, value in changes.items():
         setattr(resource, name, value)
-    # The stored names, whatever a form already assigned to the instance.
-    stored_file, stored_cover = (
-        DigitalResource.objects.filter(pk=resource.pk).values_list("file", "cover").get()
+    # The stored values, whatever a form already assigned to the instance.
+    stored_file, stored_cover, stored_title, stored_format = (
+        DigitalResource.objects.filter(pk=resource.pk)
+        .values_list("file", "cover", "title", "format")
+        .get()
     )
     with transaction.atomic():
         _save_or_forget_files(resource)
+        if file is not None or (stored_title, stored_format) != (resource.title, resource.format):
+            _bundles_changed(resource)
         replaced = []
         if file is not None and stored_file and stored_file != resource.file.name:
             replaced.append((resource.file.storage, stored_file))
@@ -218,6 +229,7 @@ def withdraw_resource(*, resource, by):
         locked.status = ResourceStatus.WITHDRAWN
         locked.withdrawn_at = timezone.now()
         locked.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        _bundles_changed(locked)
     resource.status, resource.withdrawn_at = locked.status, locked.withdrawn_at
     resource.updated_at = locked.updated_at
     return resource
@@ -234,6 +246,7 @@ def republish_resource(*, resource, by):
         locked.withdrawn_at = None
         locked.published_at = locked.published_at or timezone.now()
         locked.save(update_fields=["status", "withdrawn_at", "published_at", "updated_at"])
+        _bundles_changed(locked)
     resource.status, resource.withdrawn_at = locked.status, None
     resource.published_at, resource.updated_at = locked.published_at, locked.updated_at
     return resource

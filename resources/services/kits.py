@@ -47,6 +47,14 @@ ALLOWED_TRANSITIONS = {
     S.CANCELLED: set(),
 }
 
+# Kit columns that only the stock services write.
+STOCK_FIELDS = (
+    "quantity_total",
+    "quantity_available",
+    "quantity_allotted",
+    "quantity_allotted_left",
+)
+
 # Statuses whose quantity is held out of the kit's available stock.
 STOCK_HOLDING_STATUSES = (S.APPROVED, S.SHIPPED, S.RECEIVED)
 
@@ -469,6 +477,35 @@ def cancel_request(*, kit_request, by, note=""):
         )
     _move(locked, S.CANCELLED, by, note, closed_at=timezone.now())
     return _copy_back(kit_request, locked)
+
+
+def create_kit(*, kit, by):
+    """Save a new kit with every one of its units available; its history names `by`."""
+    kit.quantity_available = kit.quantity_total
+    kit.quantity_allotted = kit.quantity_allotted_left = 0
+    kit._history_user = _acting_user(by)
+    kit.save()
+    return kit
+
+
+def update_kit(*, kit, by, changed_fields, quantity_total=None):
+    """Save the descriptive fields named in `changed_fields` and, when given, the total stock.
+
+    Stock never moves here but through change_total_stock, and the fields saved exclude the
+    stock columns, so a stale quantity_available in `kit` is never written back.
+    """
+    with transaction.atomic():
+        if quantity_total is not None:
+            try:
+                change_total_stock(kit=kit, quantity_total=quantity_total, by=by)
+            except DomainError as error:
+                error.field = "quantity_total"
+                raise
+        others = [name for name in changed_fields if name not in STOCK_FIELDS]
+        if others:
+            kit._history_user = _acting_user(by)
+            kit.save(update_fields=[*others, "updated_at"])
+    return kit
 
 
 def change_total_stock(*, kit, quantity_total, by):

@@ -157,15 +157,19 @@ def request_detail(request, pk):
         pk=pk,
     )
     user = request.user
-    status = kit_request.status
     S = KitRequestStatus
     can_review = services.can_review(user, kit_request)
+    # Who may act (the service's permission checks) and whether the workflow allows it now.
+    allowed = {
+        "approve": (can_review, S.APPROVED),
+        "reject": (can_review, S.REJECTED),
+        "ship": (can_review, S.SHIPPED),
+        "receive": (services.can_receive(user, kit_request), S.RECEIVED),
+        "cancel": (services.can_cancel(user, kit_request), S.CANCELLED),
+    }
     actions = {
-        "approve": can_review and status == S.SUBMITTED,
-        "reject": can_review and status == S.SUBMITTED,
-        "ship": can_review and status == S.APPROVED,
-        "receive": services.can_receive(user, kit_request) and status == S.SHIPPED,
-        "cancel": services.can_cancel(user, kit_request) and status in (S.SUBMITTED, S.APPROVED),
+        name: may and services.can_transition(kit_request, to_status)
+        for name, (may, to_status) in allowed.items()
     }
     # Its own discrepancy first; else the one it is the replacement for.
     discrepancy = (

@@ -3,11 +3,11 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.errors import InvalidFields
 from events import services
 from events.models import Activity, ActivityStatus
 from facilities.models import RegionLevel
@@ -64,16 +64,16 @@ def test_a_report_names_the_kits_the_facility_received_and_resources(cast):
 
 
 def test_a_kit_the_facility_has_not_received_is_refused_and_nothing_is_written(cast):
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidFields) as error:
         cast.report(kits_used=[cast.kit_a, cast.kit_b])
-    assert "kits_used" in error.value.message_dict
-    assert cast.kit_b.name in error.value.message_dict["kits_used"][0]
+    assert "kits_used" in error.value.errors
+    assert cast.kit_b.name in error.value.errors["kits_used"][0]
     assert not Activity.objects.exists()
 
 
 def test_an_update_checks_the_kits_against_the_reporting_facility(cast):
     activity = cast.report()
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidFields):
         services.update_activity(activity=activity, by=cast.staff, kits_used=[cast.kit_b])
     services.update_activity(activity=activity, by=cast.staff, kits_used=[cast.kit_a])
     assert list(activity.kits_used.all()) == [cast.kit_a]
@@ -83,11 +83,11 @@ def test_an_update_checks_the_kits_against_the_reporting_facility(cast):
 
 def test_only_resources_the_user_may_see_are_accepted(cast):
     # The service's own rule, shown with a reader who may not see members-only resources.
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidFields) as error:
         services._check_used(
             by=None, facility=cast.facility, kits_used=[], resources_used=[cast.members_only]
         )
-    assert str(cast.members_only.pk) in error.value.message_dict["resources_used"][0]
+    assert str(cast.members_only.pk) in error.value.errors["resources_used"][0]
     services._check_used(by=None, facility=cast.facility, kits_used=[], resources_used=[cast.video])
 
 

@@ -393,6 +393,75 @@ class TestAdmin:
         assert page.content.decode().count("activities/thumbnails/") >= 3
 
 
+class TestAdminSaves:
+    """The admin's add and change forms go through report_activity and update_activity."""
+
+    def form(self, world, **fields):
+        return {
+            "kind": ActivityKind.SCIENCE_SHOW,
+            "title": "科普讲座",
+            "starts_at_0": "2022-09-01",
+            "starts_at_1": "10:00:00",
+            "venue": "黑河市广场",
+            "region": world.heilongjiang_county.code,
+            "audience_count": 80,
+            "description": "",
+            "photos-TOTAL_FORMS": 0,
+            "photos-INITIAL_FORMS": 0,
+            **fields,
+        }
+
+    @pytest.fixture
+    def staff_admin(self, world, client):
+        from django.contrib.auth.models import Permission
+
+        # The admin lists the reports a user reviews: a coordinator who also works for the
+        # facility may report and edit its activities there.
+        factories.CoordinatorFactory(user=world.staff, province=world.heilongjiang)
+        world.staff.is_staff = True
+        world.staff.save()
+        world.staff.user_permissions.add(
+            *Permission.objects.filter(
+                codename__in=["add_activity", "change_activity", "view_activity"]
+            )
+        )
+        client.force_login(world.staff)
+        return client
+
+    def test_staff_with_admin_access_report_and_resubmit_there(self, world, staff_admin):
+        response = staff_admin.post(
+            reverse("admin:events_activity_add"),
+            self.form(world, campaign=world.campaign.pk, facility=world.facility.pk),
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        activity = Activity.objects.get(title="科普讲座")
+        assert (activity.status, activity.created_by) == (ActivityStatus.REPORTED, world.staff)
+
+        activity.status = ActivityStatus.REJECTED
+        activity.save()
+        response = staff_admin.post(
+            reverse("admin:events_activity_change", args=[activity.pk]),
+            self.form(world, audience_count=120),
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        activity.refresh_from_db()
+        # Edited through update_activity: a rejected report goes back for review.
+        assert (activity.audience_count, activity.status) == (120, ActivityStatus.REPORTED)
+
+    def test_the_services_refusal_shows_on_the_form(self, world, client):
+        activity = activity_of(world, audience_count=100)
+        client.force_login(world.admin)  # not staff of the facility: the service refuses
+        response = client.post(
+            reverse("admin:events_activity_change", args=[activity.pk]),
+            self.form(world, audience_count=999),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert response.status_code == 200
+        assert "Only the staff of the reporting facility" in response.content.decode()
+        activity.refresh_from_db()
+        assert activity.audience_count == 100
+
+
 def test_english_form_labels_start_with_a_capital(world, english):
     english.force_login(world.staff)
     page = english.get(reverse("events:report")).content.decode()

@@ -7,6 +7,8 @@ import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -21,7 +23,7 @@ from resources.models import (
     ResourceFormat,
     ResourceStatus,
 )
-from resources.services import bundles, downloads
+from resources.services import bundles, digital, downloads
 from tests import factories
 from tests.fixtures.celery import celery_app_on_broker
 
@@ -132,6 +134,7 @@ def test_creating_a_bundle_needs_an_administrator_and_some_resources(admin):
 class TestRebuilds:
     @pytest.fixture
     def bundle(self, django_capture_on_commit_callbacks, admin):
+        self.admin = admin
         self.first = make_resource(b"first version", "first.txt")
         self.second = make_resource(b"second", "second.txt")
         return built(
@@ -147,10 +150,9 @@ class TestRebuilds:
         old_file = bundle.file.name
         data = b"first version, corrected"
         with django_capture_on_commit_callbacks(execute=True):
-            self.first.file = ContentFile(data, name="first.txt")
-            self.first.sha256 = hashlib.sha256(data).hexdigest()
-            self.first.file_size = len(data)
-            self.first.save()
+            digital.update_resource(
+                resource=self.first, by=self.admin, file=ContentFile(data, name="first.txt")
+            )
         bundle.refresh_from_db()
 
         assert (bundle.status, bundle.revision) == (BundleStatus.READY, 2)
@@ -163,14 +165,12 @@ class TestRebuilds:
         self, bundle, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            self.first.title = "改过的标题"
-            self.first.save(update_fields=["title"])
+            digital.update_resource(resource=self.first, by=self.admin, title="改过的标题")
         bundle.refresh_from_db()
         assert [e["title"] for e in bundle.manifest][0] == "改过的标题"
 
         with django_capture_on_commit_callbacks(execute=True):
-            self.second.status = ResourceStatus.WITHDRAWN
-            self.second.save(update_fields=["status"])
+            digital.withdraw_resource(resource=self.second, by=self.admin)
         bundle.refresh_from_db()
         assert [e["id"] for e in bundle.manifest] == [self.first.pk]
         assert bundle.revision == 3
@@ -181,23 +181,42 @@ class TestRebuilds:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             self.first.download_count = 5
             self.first.save(update_fields=["download_count"])
-            self.first.description = "只改了简介"
-            self.first.save()
+            digital.update_resource(resource=self.first, by=self.admin, description="只改了简介")
         bundle.refresh_from_db()
         # The full save also tells the download lookups to reload; nothing else is queued.
         rebuilds = [callback for callback in callbacks if callback is not downloads._bump_now]
         assert (rebuilds, bundle.revision) == ([], 1)
 
-    def test_adding_or_removing_members_rebuilds(self, bundle, django_capture_on_commit_callbacks):
+    def test_adding_or_removing_members_rebuilds(
+        self, bundle, client, django_capture_on_commit_callbacks
+    ):
         third = make_resource(b"third", "third.txt")
+        client.force_login(self.admin)
+        url = reverse("admin:resources_resourcebundle_change", args=[bundle.pk])
+        form = {"title": bundle.title, "description": "", "access": bundle.access}
         with django_capture_on_commit_callbacks(execute=True):
-            bundle.resources.add(third)
+            response = client.post(
+                url, {**form, "resources": [self.first.pk, self.second.pk, third.pk]}
+            )
+        assert response.status_code == 302
         bundle.refresh_from_db()
         assert [e["id"] for e in bundle.manifest] == [self.first.pk, self.second.pk, third.pk]
         with django_capture_on_commit_callbacks(execute=True):
-            third.bundles.remove(bundle)
+            client.post(url, {**form, "resources": [self.first.pk, self.second.pk]})
         bundle.refresh_from_db()
         assert [e["id"] for e in bundle.manifest] == [self.first.pk, self.second.pk]
+
+    def test_an_admin_edit_of_a_description_asks_the_bundles_nothing(self, bundle, client):
+        loner = make_resource(b"alone", "alone.txt")
+        client.force_login(self.admin)
+        url = reverse("admin:resources_digitalresource_change", args=[loner.pk])
+        form = {"title": loner.title, "format": loner.format, "access": loner.access}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, {**form, "description": "只改了简介"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        loner.refresh_from_db()
+        assert loner.description == "只改了简介"
+        assert not [q["sql"] for q in queries if "resourcebundle" in q["sql"]]
 
     def test_a_build_overtaken_by_a_newer_request_publishes_nothing(self, bundle):
         revision = bundle.revision

@@ -144,6 +144,7 @@ def test_kit_total_is_changed_without_losing_reservations(admin_client, world):
 
     response = admin_client.post(url, {**form, "quantity_total": 4})
     assert response.status_code == 200  # refused by the form: 5 units are held
+    assert response.context["adminform"].form.errors["quantity_total"]
     world.kit.refresh_from_db()
     assert world.kit.quantity_total == 30
 
