@@ -10,11 +10,10 @@ import datetime
 
 from django.utils import timezone
 
+from events import services
+from events.models import CaravanTrip, CaravanTripStatus, StopAttendance, TourStop
 from facilities.models import FacilityKind
 from resources.models import Exhibit, ExhibitionSet
-
-from . import services
-from .models import CaravanTrip, CaravanTripStatus, StopAttendance, TourStop
 
 # Exhibit designs; copies of the same design appear in several sets.
 EXHIBIT_MODELS = [

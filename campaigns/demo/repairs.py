@@ -12,8 +12,7 @@ import datetime
 from django.utils import timezone
 
 from events.models import TourStopStatus
-
-from .models import (
+from resources.models import (
     ExhibitionSet,
     ExhibitStatus,
     HandOver,
@@ -22,7 +21,7 @@ from .models import (
     RepairTicket,
     RepairTicketTransition,
 )
-from .services import repairs as services
+from resources.services import repairs as services
 
 # (design, symptom, fix, times used)
 KNOWN_FAULTS = [
