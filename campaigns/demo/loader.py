@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from campaigns import assessment
 from campaigns.models import Campaign, MonthlyReport, Participation, ParticipationStatus
 from config.errors import DomainError
-from events.images import render_thumbnail
+from config.images import render_thumbnail
 from events.models import Activity, ActivityKind, ActivityPhoto, ActivityStatus
 from facilities.models import (
     Facility,
@@ -424,14 +424,16 @@ class DemoLoader:
         for spec in KITS:
             kit = Kit.objects.filter(code=spec["code"]).first()
             if kit is None:
-                kit = Kit.objects.create(
-                    code=spec["code"],
-                    name=spec["name"],
-                    campaign=self.campaign,
-                    description=spec["description"],
-                    contents=spec["contents"],
-                    quantity_total=spec["total"],
-                    quantity_available=spec["total"],
+                kit = kits.create_kit(
+                    kit=Kit(
+                        code=spec["code"],
+                        name=spec["name"],
+                        campaign=self.campaign,
+                        description=spec["description"],
+                        contents=spec["contents"],
+                        quantity_total=spec["total"],
+                    ),
+                    by=None,
                 )
                 self.created[Kit] += 1
             for index, (code, key, quantity, status, offset) in enumerate(KIT_REQUESTS):
