@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign
 from config.images import READABLE_FORMATS
 from facilities.forms import RegionPickerField
-from facilities.models import Facility, FacilityStatus, Region
+from facilities.models import Facility, FacilityStatus
 from facilities.roles import get_scope
 from facilities.services import facility_region
 from resources.models import DigitalResource, Kit, KitRequestStatus
@@ -27,20 +27,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format=DATETIME_FORMAT)
-
-
-class RegionCodeField(forms.ModelChoiceField):
-    """A county typed as its six-digit code, for the field-work planners."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Region.objects.all(),
-            widget=forms.TextInput(
-                attrs={"inputmode": "numeric", "pattern": r"\d{6}", "maxlength": 6}
-            ),
-            error_messages={"invalid_choice": _("There is no region with this code.")},
-            **kwargs,
-        )
 
 
 class ActivityChangeForm(forms.Form):
@@ -152,9 +138,7 @@ class DateInput(forms.DateInput):
 
 
 class StopPlanForm(forms.Form):
-    region = RegionCodeField(
-        label=_("county code"), help_text=_("Six-digit code of the county, e.g. 231102.")
-    )
+    region = RegionPickerField(label=_("County"), help_text=_("The county the set goes to."))
     venue = forms.CharField(label=_("venue"), max_length=200)
     venue_area_m2 = forms.IntegerField(
         label=_("venue area (m²)"), min_value=1, max_value=100_000, required=False
@@ -204,7 +188,7 @@ class AttendanceForm(forms.Form):
 
 class TripPlanForm(forms.Form):
     facility = forms.ModelChoiceField(label=_("caravan"), queryset=Facility.objects.none())
-    region = RegionCodeField(label=_("county code"), help_text=_("Six-digit code of the county."))
+    region = RegionPickerField(label=_("County"), help_text=_("The county the caravan goes to."))
     destination = forms.CharField(label=_("destination"), max_length=200)
     starts_on = forms.DateField(label=_("starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("ends on"), widget=DateInput())

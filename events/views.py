@@ -443,10 +443,12 @@ def plan_stop(request, set_pk):
         raise PermissionDenied
     # ?region=<code> prefills the county, as the set page's "plan a stop here" links do.
     initial = {"region": request.GET["region"]} if "region" in request.GET else {}
-    form = StopPlanForm(
-        request.POST or None, province_code=exhibition_set.operator.province_id, initial=initial
-    )
-    if request.method == "POST" and form.is_valid():
+    form_kwargs = {"province_code": exhibition_set.operator.province_id}
+    if _wants_region_refresh(request):
+        form = _refreshed_form(StopPlanForm, request, **form_kwargs)
+    else:
+        form = StopPlanForm(request.POST or None, initial=initial, **form_kwargs)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             stop = services.plan_stop(
                 by=request.user, exhibition_set=exhibition_set, **form.cleaned_data
@@ -480,11 +482,14 @@ def my_trips(request):
 
 @login_required
 def plan_trip(request):
-    form = TripPlanForm(request.POST or None, user=request.user)
+    if _wants_region_refresh(request):
+        form = _refreshed_form(TripPlanForm, request, user=request.user)
+    else:
+        form = TripPlanForm(request.POST or None, user=request.user)
     if not form.fields["facility"].queryset.exists():
         messages.error(request, _("Only the staff of an approved caravan can plan trips."))
         return redirect("events:trips")
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_bound and form.is_valid():
         try:
             trip = services.plan_trip(by=request.user, **form.cleaned_data)
         except DomainError as error:

@@ -107,6 +107,13 @@ class RegionPickerWidget(forms.MultiWidget):
             region = region.parent
         return (chain + [None, None, None])[:3]
 
+    def value_from_datadict(self, data, files, name):
+        # A region given as one code (a "plan a stop here" link, a script) rather than the
+        # three selects: the field resolves the code.
+        if name in data and not any(f"{name}_{level}" in data for level, _label in self.levels):
+            return data[name]
+        return super().value_from_datadict(data, files, name)
+
     def get_context(self, name, value, attrs):
         if not isinstance(value, list | tuple):
             value = self.decompress(value)

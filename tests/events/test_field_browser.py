@@ -30,7 +30,16 @@ def test_a_manager_plans_opens_and_counts_a_stop_the_public_sees_it(live_server,
 
     with page.expect_navigation():
         page.click("#plan-stop-link")
-    page.fill("#id_region", world.other_county.code)
+    # The county through the region picker: each choice loads the level below.
+    page.select_option("#id_region_0", world.province.code)
+    page.wait_for_selector(
+        f"#id_region_1 option[value='{world.prefecture.code}']", state="attached"
+    )
+    page.select_option("#id_region_1", world.prefecture.code)
+    page.wait_for_selector(
+        f"#id_region_2 option[value='{world.other_county.code}']", state="attached"
+    )
+    page.select_option("#id_region_2", world.other_county.code)
     page.fill("#id_venue", "嫩江县体育馆")
     page.fill("#id_opening_days", "Wednesday to Sunday")
     page.fill("#id_starts_on", days(0).isoformat())

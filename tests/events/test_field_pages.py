@@ -2,7 +2,7 @@
 
 import pytest
 
-from events.models import CaravanTrip, CaravanTripStatus, StopAttendance, TourStopStatus
+from events.models import CaravanTrip, CaravanTripStatus, StopAttendance, TourStop, TourStopStatus
 from events.services import plan_stop, plan_trip, record_attendance
 from tests.events.field_support import build_field_world, days
 
@@ -246,3 +246,22 @@ def test_field_figures_follow_the_province_and_date_filters(world):
     assert get_campaign_stats(campaign=world.campaign, filters=earlier)["stops_held"] == 0
     far = StatsFilter(provinces=("440000",))
     assert get_campaign_stats(campaign=world.campaign, filters=far)["stop_audience"] == 0
+
+
+def test_the_stop_planner_offers_the_region_picker_and_refreshes_it_without_javascript(
+    client, world
+):
+    client.force_login(world.staff)
+    url = f"/field/sets/{world.exhibition_set.pk}/plan-stop/"
+    page = client.get(url, {"region": world.other_county.code}).content.decode()
+    assert 'name="region_province"' in page and 'name="region_county"' in page
+    # The suggestion link's county is chosen at all three levels.
+    assert f'<option value="{world.other_county.code}" selected>' in page
+    refreshed = client.post(
+        url, {"region_province": world.province.code, "venue": "体育馆", "_refresh_regions": "1"}
+    )
+    html = refreshed.content.decode()
+    assert refreshed.status_code == 200
+    assert f'<option value="{world.prefecture.code}"' in html
+    assert "体育馆" in html
+    assert not TourStop.objects.exists()
