@@ -154,6 +154,7 @@ class DownloadChannel(models.TextChoices):
 class DownloadEvent(models.Model):
     """One download of one resource; the raw material of download statistics."""
 
+    # Indexed by (resource, created_at) below, which serves lookups by resource alone.
     resource = models.ForeignKey(
         DigitalResource,
         verbose_name=_("resource"),
@@ -161,7 +162,9 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="download_events",
+        db_index=False,
     )
+    # Indexed where set only (below): resource downloads, nearly every row, name no bundle.
     bundle = models.ForeignKey(
         "resources.ResourceBundle",
         verbose_name=_("bundle"),
@@ -169,6 +172,7 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="download_events",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -186,6 +190,7 @@ class DownloadEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Indexed below without the LIKE index Django adds to a text key: no query needs it.
     region = models.ForeignKey(
         "facilities.Region",
         verbose_name=_("region"),
@@ -193,6 +198,7 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # Province code of the downloading facility, '' when unknown (anonymous downloads).
     province_code = models.CharField(_("province code"), max_length=6, blank=True, default="")
@@ -217,6 +223,10 @@ class DownloadEvent(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(rolled_up=False), name="download_not_rolled_idx"
             ),
+            models.Index(
+                fields=["bundle"], condition=Q(bundle__isnull=False), name="download_bundle_idx"
+            ),
+            models.Index(fields=["region"], name="download_region_idx"),
         ]
         constraints = [
             models.CheckConstraint(
