@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from redis.backoff import NoBackoff
@@ -660,10 +660,14 @@ def record_batch(records):
         if not inserted:
             return 0
         per_resource = Counter(places[key][0] for key in inserted)
-        for resource_id in sorted(per_resource):
-            DigitalResource.objects.filter(pk=resource_id).update(
-                download_count=F("download_count") + per_resource[resource_id]
+        # One UPDATE for every resource of the batch (their rows are locked already).
+        DigitalResource.objects.filter(pk__in=per_resource).update(
+            download_count=F("download_count")
+            + Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in sorted(per_resource.items())),
+                output_field=models.PositiveBigIntegerField(),
             )
+        )
         digital.upsert_daily(Counter(places[key] for key in inserted))
     return len(inserted)
 
