@@ -2,9 +2,9 @@
 
 The list costs two queries and never aggregates the whole catalogue on a cache hit:
 
-- one "stamp" query reads MAX(updated_at) and MAX(id) of the whole table (two index probes)
-  and, only when the count cached for this filter set no longer matches that stamp, COUNT(*)
-  of the filtered rows (a CASE branch PostgreSQL does not evaluate otherwise);
+- one "stamp" query reads MAX(updated_at) and MAX(id) of the whole table (two index probes);
+  only when the count cached for this filter set does not match that stamp, a second one
+  reads the stamp again with COUNT(*) of the filtered rows;
 - the page itself, as `.values()` rows (serializers/digital.py: catalogue_rows).
 
 Last-Modified is the table's MAX(updated_at): every save (auto_now), withdrawal included,
@@ -150,8 +150,8 @@ def _as_updated_at(value):
 def _stamp_and_count(queryset, member, query):
     """(MAX(updated_at) of the table, COUNT of `queryset`), the count from the cache if current.
 
-    One query: the table's stamp always; the COUNT only when the cached one is not for this
-    stamp (PostgreSQL runs a sub-select in a CASE branch only when that branch is taken).
+    With a cached count, one query reads the table's stamp alone; the COUNT runs (together
+    with the stamp) only when there is none or it is not for this stamp.
     """
     counted = [(name, values) for name, values in query if name not in NOT_COUNTED]
     key = (
@@ -160,22 +160,23 @@ def _stamp_and_count(queryset, member, query):
     cached = cache.get_many([key, services.CATALOGUE_DELETIONS_KEY])
     deletions = cached.get(services.CATALOGUE_DELETIONS_KEY)
     entry = cached.get(key)
-    known = entry is not None and entry[0][2] == deletions
-    last_known, top_known = entry[0][:2] if known else (None, None)
     table = connection.ops.quote_name(DigitalResource._meta.db_table)
-    inner, params = queryset.order_by().values("id").query.sql_with_params()
+    stamp = f"SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}"
     with connection.cursor() as cursor:
+        if entry is not None and entry[0][2] == deletions:
+            cursor.execute(stamp)
+            last, top = cursor.fetchone()
+            last = _as_updated_at(last)
+            if (last, top) == entry[0][:2]:
+                return last, entry[1]
+        inner, params = queryset.order_by().values("id").query.sql_with_params()
         cursor.execute(
-            "SELECT stamp.last, stamp.top, CASE WHEN %s AND stamp.last IS NOT DISTINCT FROM %s "
-            "AND stamp.top IS NOT DISTINCT FROM %s THEN NULL "
-            f"ELSE (SELECT COUNT(*) FROM ({inner}) AS listed) END "
-            f"FROM (SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}) AS stamp",
-            [known, connection.ops.adapt_datetimefield_value(last_known), top_known, *params],
+            "SELECT stamp.last, stamp.top, "
+            f"(SELECT COUNT(*) FROM ({inner}) AS listed) FROM ({stamp}) AS stamp",
+            params,
         )
         last, top, total = cursor.fetchone()
     last = _as_updated_at(last)
-    if total is None:
-        return last, entry[1]
     cache.set(key, ((last, top, deletions), total), COUNT_TTL)
     return last, total
 
