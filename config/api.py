@@ -54,7 +54,8 @@ def build_router():
     from facilities import api as facilities_api
     from resources import api as resources_api
 
-    for module in (facilities_api, campaigns_api, resources_api, events_api):
+    # Resources first: the resolver tries routes in order, and the catalogue is the busiest.
+    for module in (resources_api, facilities_api, campaigns_api, events_api):
         module.register(router)
     return router
 

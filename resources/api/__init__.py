@@ -4,5 +4,6 @@ from . import allotments, digital, distributions, exhibits, kits, repairs
 
 
 def register(router):
-    for module in (kits, allotments, digital, distributions, exhibits, repairs):
+    # The catalogue first: the resolver tries the routes in order, and it is the busiest.
+    for module in (digital, kits, allotments, distributions, exhibits, repairs):
         module.register(router)

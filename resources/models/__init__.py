@@ -21,7 +21,6 @@ from .digital import (
     ResourceFormat,
     ResourceStatus,
     resource_upload_to,
-    sees_member_only_resources,
 )
 from .distributions import Distribution, DistributionSkip, DistributionStatus, SkipReason
 from .exhibits import (
@@ -62,7 +61,6 @@ __all__ = [
     "ResourceFormat",
     "ResourceAccess",
     "ResourceStatus",
-    "sees_member_only_resources",
     "DigitalResourceQuerySet",
     "resource_upload_to",
     "DigitalResource",

@@ -53,11 +53,6 @@ class ResourceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-def sees_member_only_resources(scope):
-    """Whether member-only resources are open to this scope: to members (Scope.is_member)."""
-    return scope.is_member
-
-
 class AccessQuerySet(models.QuerySet):
     """Rows with an `access` choice: resources and the bundles made of them."""
 
@@ -162,6 +157,7 @@ class DownloadChannel(models.TextChoices):
 class DownloadEvent(models.Model):
     """One download of one resource; the raw material of download statistics."""
 
+    # Indexed by (resource, created_at) below, which serves lookups by resource alone.
     resource = models.ForeignKey(
         DigitalResource,
         verbose_name=_("resource"),
@@ -169,7 +165,9 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="download_events",
+        db_index=False,
     )
+    # Indexed where set only (below): resource downloads, nearly every row, name no bundle.
     bundle = models.ForeignKey(
         "resources.ResourceBundle",
         verbose_name=_("bundle"),
@@ -177,6 +175,7 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="download_events",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,6 +193,7 @@ class DownloadEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Indexed below without the LIKE index Django adds to a text key: no query needs it.
     region = models.ForeignKey(
         "facilities.Region",
         verbose_name=_("region"),
@@ -201,6 +201,7 @@ class DownloadEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # Province code of the downloading facility, '' when unknown (anonymous downloads).
     province_code = models.CharField(_("province code"), max_length=6, blank=True, default="")
@@ -225,6 +226,10 @@ class DownloadEvent(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(rolled_up=False), name="download_not_rolled_idx"
             ),
+            models.Index(
+                fields=["bundle"], condition=Q(bundle__isnull=False), name="download_bundle_idx"
+            ),
+            models.Index(fields=["region"], name="download_region_idx"),
         ]
         constraints = [
             models.CheckConstraint(

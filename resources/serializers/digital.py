@@ -5,15 +5,15 @@ The catalogue list is a hot path: `catalogue_rows` builds the very same JSON as
 per value. A test keeps the two identical.
 """
 
-import time
-
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign
+from config.signed_urls import signed_url
 
 from ..models import Category, DigitalResource, ResourceAccess, ResourceFormat, ResourceStatus
 
@@ -63,36 +63,20 @@ def absolute(request, url):
     return url
 
 
-# Signed thumbnail URLs kept in this process for half their lifetime (at least 30 s), so that
-# a catalogue page does not sign ~33 URLs per request: every answer still carries a URL valid
-# for at least half of AWS_QUERYSTRING_EXPIRE. Bounded: emptied when it reaches the limit.
-_SIGNED = {}
-SIGNED_URL_LIMIT = 20_000
-
-
-def _signed_url(storage, name):
-    key = (id(storage), getattr(storage, "endpoint_url", None), storage.bucket_name, name)
-    now = time.monotonic()
-    hit = _SIGNED.get(key)
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    url = storage.url(name)
-    lifetime = (getattr(storage, "querystring_expire", 0) or 0) / 2
-    if lifetime >= 30 and getattr(storage, "querystring_auth", False):
-        if len(_SIGNED) >= SIGNED_URL_LIMIT:
-            _SIGNED.clear()
-        _SIGNED[key] = (url, now + lifetime)
-    return url
+def thumbnail_urls(request):
+    """name → its thumbnail's URL (None for no name), the storage looked up once per call."""
+    storage = DigitalResource._meta.get_field("thumbnail").storage
+    if isinstance(storage, LazyObject):  # default_storage: every attribute read is a call
+        storage.url  # noqa: B018 - sets the wrapped storage up
+        storage = storage._wrapped
+    if isinstance(storage, FileSystemStorage) or not hasattr(storage, "bucket_name"):
+        return lambda name: absolute(request, storage.url(name)) if name else None
+    # Signed ones reused for half their lifetime: a page does not sign ~33 URLs per request.
+    return lambda name: absolute(request, signed_url(storage, name, reuse=0.5)) if name else None
 
 
 def thumbnail_url(request, name):
-    if not name:
-        return None
-    storage = DigitalResource._meta.get_field("thumbnail").storage
-    # isinstance sees through default_storage's lazy wrapper.
-    if isinstance(storage, FileSystemStorage) or not hasattr(storage, "bucket_name"):
-        return absolute(request, storage.url(name))
-    return absolute(request, _signed_url(storage, name))
+    return thumbnail_urls(request)(name)
 
 
 class DigitalResourceSerializer(serializers.ModelSerializer):
@@ -133,6 +117,7 @@ def catalogue_rows(rows, request):
     """Serialise .values(*VALUE_COLUMNS) rows exactly as DigitalResourceSerializer would."""
     as_time = _iso_time_in(timezone.get_current_timezone())
     download_prefix = absolute(request, reverse("digital-resource-list"))
+    thumbnail_of = thumbnail_urls(request)
     return [
         {
             "id": row["id"],
@@ -147,7 +132,7 @@ def catalogue_rows(rows, request):
             "file_size": row["file_size"],
             "sha256": row["sha256"],
             "content_type": row["content_type"],
-            "thumbnail_url": thumbnail_url(request, row["thumbnail"]),
+            "thumbnail_url": thumbnail_of(row["thumbnail"]),
             "download_url": f"{download_prefix}{row['id']}/download/",
             "download_count": row["download_count"],
             "published_at": as_time(row["published_at"]),

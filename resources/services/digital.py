@@ -12,7 +12,6 @@ import ipaddress
 import logging
 import os
 import secrets
-import time
 import uuid
 from collections import Counter
 
@@ -33,6 +32,7 @@ from campaigns.stats import figures_changed
 from config.errors import BadRequest, InvalidTransition, NotAllowed
 from config.files import check_picture, delivery, is_picture
 from config.images import InvalidImage, render_thumbnail
+from config.signed_urls import signed_url
 from config.tasks import send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
@@ -381,38 +381,6 @@ def record_download(
     return True
 
 
-# Signed download URLs reused for a fifth of their lifetime: every redirect still points to a
-# URL valid for at least 80 % of AWS_QUERYSTRING_EXPIRE, and a popular file is signed once a
-# minute per process instead of once per download (signing costs ~0.7 ms of CPU).
-_SIGNED_URLS = {}
-SIGNED_URL_LIMIT = 10_000
-
-
-def _signed_file_url(field, parameters):
-    storage = field.storage
-    expire = settings.AWS_QUERYSTRING_EXPIRE
-    key = (
-        getattr(storage, "endpoint_url", None),
-        getattr(storage, "bucket_name", None),
-        field.name,
-        tuple(sorted(parameters.items())),
-        expire,
-    )
-    now = time.monotonic()
-    hit = _SIGNED_URLS.get(key)
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    try:
-        url = storage.url(field.name, parameters=parameters, expire=expire)
-    except TypeError:  # a storage without signed-URL parameters
-        return storage.url(field.name)
-    if expire >= 10 and getattr(storage, "querystring_auth", False):
-        if len(_SIGNED_URLS) >= SIGNED_URL_LIMIT:
-            _SIGNED_URLS.clear()
-        _SIGNED_URLS[key] = (url, now + expire / 5)
-    return url
-
-
 def file_response(resource, *, inline=False):
     """The file itself: a short-lived signed URL on object storage, or streamed when local.
 
@@ -435,7 +403,16 @@ def file_response(resource, *, inline=False):
             "ResponseContentDisposition": content_disposition_header(as_attachment, filename),
             "ResponseContentType": content_type,
         }
-        response = HttpResponseRedirect(_signed_file_url(field, parameters))
+        # Reused for a fifth of its lifetime: a popular file is signed about once a minute
+        # per process instead of once per download.
+        url = signed_url(
+            field.storage,
+            field.name,
+            parameters=parameters,
+            expire=settings.AWS_QUERYSTRING_EXPIRE,
+            reuse=0.2,
+        )
+        response = HttpResponseRedirect(url)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from redis.backoff import NoBackoff
@@ -50,7 +50,6 @@ from ..models import (
     DownloadEvent,
     ResourceAccess,
     ResourceStatus,
-    sees_member_only_resources,
 )
 from . import digital
 
@@ -263,7 +262,7 @@ def _load_holder(token_key):
     token = Token.objects.select_related("user").filter(key=token_key).first()
     if token is None or not token.user.is_active:
         return None
-    return Holder(token.user_id, sees_member_only_resources(get_scope(token.user)))
+    return Holder(token.user_id, get_scope(token.user).is_member)
 
 
 def _cached(table, key, load):
@@ -290,7 +289,7 @@ def token_holder(token_key, store):
 def user_holder(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    return Holder(user.pk, sees_member_only_resources(get_scope(user)))
+    return Holder(user.pk, get_scope(user).is_member)
 
 
 def bump_lookup_version(**_signal):
@@ -660,10 +659,14 @@ def record_batch(records):
         if not inserted:
             return 0
         per_resource = Counter(places[key][0] for key in inserted)
-        for resource_id in sorted(per_resource):
-            DigitalResource.objects.filter(pk=resource_id).update(
-                download_count=F("download_count") + per_resource[resource_id]
+        # One UPDATE for every resource of the batch (their rows are locked already).
+        DigitalResource.objects.filter(pk__in=per_resource).update(
+            download_count=F("download_count")
+            + Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in sorted(per_resource.items())),
+                output_field=models.PositiveBigIntegerField(),
             )
+        )
         digital.upsert_daily(Counter(places[key] for key in inserted))
     return len(inserted)
 

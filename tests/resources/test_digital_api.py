@@ -197,6 +197,20 @@ def test_anonymous_list_runs_two_queries(api_client, django_assert_num_queries):
         api_client.get(LIST_URL)
 
 
+def test_a_page_without_filters_lists_what_the_default_filters_list(api_client, admin_user):
+    bulk_resources(15)
+    pks = list(DigitalResource.objects.order_by("pk").values_list("pk", flat=True))
+    DigitalResource.objects.filter(pk__in=pks[:3]).update(status=ResourceStatus.WITHDRAWN)
+    DigitalResource.objects.filter(pk__in=pks[3:5]).update(access=ResourceAccess.MEMBERS)
+    defaults = {"status": "published", "ordering": "-published_at", "q": ""}
+    for client_user in (None, admin_user):
+        api_client.force_authenticate(client_user)
+        plain = api_client.get(LIST_URL, {"page_size": 50})
+        filtered = api_client.get(LIST_URL, {"page_size": 50, **defaults})
+        assert ids(plain) == ids(filtered)
+        assert plain.json()["count"] == filtered.json()["count"]
+
+
 def test_withdrawn_filter_value_is_checked(api_client):
     assert api_client.get(LIST_URL, {"status": "deleted"}).status_code == 400
     assert ResourceStatus.WITHDRAWN == "withdrawn"

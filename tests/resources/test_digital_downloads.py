@@ -229,3 +229,18 @@ def test_head_requests_are_answered_but_not_counted(api_client):
     resource = stored_resource()
     assert api_client.head(api_download(resource.pk)).status_code == 200
     assert DownloadEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_download_lane_keeps_the_language_and_the_security_headers(client):
+    missing = api_download(987654)
+    english = client.get(missing, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get(missing, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english.status_code == chinese.status_code == 404
+    assert english.json()["detail"] == "Not found."
+    assert chinese.json()["detail"] != "Not found."
+    assert english["Content-Language"] == "en"
+    assert english["X-Content-Type-Options"] == "nosniff"
+    assert english["Cache-Control"] == "private, no-store"
+    # The rest of the site still goes through the whole stack.
+    assert "Content-Security-Policy" in client.get("/").headers
