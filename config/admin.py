@@ -1,7 +1,7 @@
 """Admin plumbing shared by every app: the one runner of bulk actions (a service applied to
 each selected row), and change forms that save through a service and show its refusal."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 
 from .errors import DomainError
 
@@ -60,3 +60,23 @@ class ServiceSaveMixin:
                 return cleaned
 
         return RefusedForm
+
+
+def service_action(service, keyword, *, description, done, name=None, label=str):
+    """An admin action calling `service(by=user, <keyword>=row)` on each selected row, through
+    run_service_action; `done` is its success message (see run_service_action). `name` is the
+    action's name in the admin's form, needed when the action is listed as a function rather
+    than by the name of a ModelAdmin attribute."""
+
+    def action(modeladmin, request, queryset):
+        run_service_action(
+            modeladmin,
+            request,
+            queryset,
+            lambda obj, user: service(by=user, **{keyword: obj}),
+            done,
+            label=label,
+        )
+
+    action.__name__ = name or service.__name__
+    return admin.action(description=description)(action)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns.assessment import MonthFrozen, ensure_month_open, frozen_report_for
-from config.admin import ServiceSaveMixin, run_service_action
+from config.admin import ServiceSaveMixin, run_service_action, service_action
 from config.errors import DomainError
 
 from . import services
@@ -255,35 +255,26 @@ class TourStopAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # planned in the portal or the API, where overlaps are refused
 
-    @admin.action(description=_("Open the selected stops"))
-    def open_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda s, u: services.open_stop(by=u, stop=s),
-            _("%(count)d stops opened."),
-        )
+    open_selected = service_action(
+        services.open_stop,
+        "stop",
+        description=_("Open the selected stops"),
+        done=_("%(count)d stops opened."),
+    )
 
-    @admin.action(description=_("Close the selected stops"))
-    def close_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda s, u: services.close_stop(by=u, stop=s),
-            _("%(count)d stops closed."),
-        )
+    close_selected = service_action(
+        services.close_stop,
+        "stop",
+        description=_("Close the selected stops"),
+        done=_("%(count)d stops closed."),
+    )
 
-    @admin.action(description=_("Cancel the selected stops"))
-    def cancel_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda s, u: services.cancel_stop(by=u, stop=s),
-            _("%(count)d stops cancelled."),
-        )
+    cancel_selected = service_action(
+        services.cancel_stop,
+        "stop",
+        description=_("Cancel the selected stops"),
+        done=_("%(count)d stops cancelled."),
+    )
 
 
 @admin.register(StopAttendance)
@@ -364,22 +355,16 @@ class CaravanTripAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # planned by the caravan's staff in the portal or the API
 
-    @admin.action(description=_("Approve the selected trips"))
-    def approve_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t, u: services.approve_trip(by=u, trip=t),
-            _("%(count)d trips approved."),
-        )
+    approve_selected = service_action(
+        services.approve_trip,
+        "trip",
+        description=_("Approve the selected trips"),
+        done=_("%(count)d trips approved."),
+    )
 
-    @admin.action(description=_("Cancel the selected trips"))
-    def cancel_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t, u: services.cancel_trip(by=u, trip=t),
-            _("%(count)d trips cancelled."),
-        )
+    cancel_selected = service_action(
+        services.cancel_trip,
+        "trip",
+        description=_("Cancel the selected trips"),
+        done=_("%(count)d trips cancelled."),
+    )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from config.admin import run_service_action
+from config.admin import run_service_action, service_action
 
 from . import services
 from .imports import FacilityExportResource, FacilityImportResource, RegionTagImportResource
@@ -35,26 +35,22 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
-@admin.action(description=_("Approve the selected facilities"))
-def approve_facilities(modeladmin, request, queryset):
-    run_service_action(
-        modeladmin,
-        request,
-        queryset,
-        lambda facility, user: services.approve_facility(facility=facility, by=user),
-        _("%(count)d facilities approved."),
-    )
+approve_facilities = service_action(
+    services.approve_facility,
+    "facility",
+    name="approve_facilities",
+    description=_("Approve the selected facilities"),
+    done=_("%(count)d facilities approved."),
+)
 
 
-@admin.action(description=_("Suspend the selected facilities"))
-def suspend_facilities(modeladmin, request, queryset):
-    run_service_action(
-        modeladmin,
-        request,
-        queryset,
-        lambda facility, user: services.suspend_facility(facility=facility, by=user),
-        _("%(count)d facilities suspended."),
-    )
+suspend_facilities = service_action(
+    services.suspend_facility,
+    "facility",
+    name="suspend_facilities",
+    description=_("Suspend the selected facilities"),
+    done=_("%(count)d facilities suspended."),
+)
 
 
 class FacilityActionForm(ActionForm):

@@ -4,7 +4,7 @@ services, and the known faults."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import run_service_action
+from config.admin import service_action
 
 from ..models import HandOver, HandOverItem, KnownFault, RepairTicket, RepairTicketTransition
 from ..services import repairs as services
@@ -76,25 +76,19 @@ class RepairTicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # tickets are opened through the service (pages, API, checklists)
 
-    @admin.action(description=_("Start diagnosing the selected tickets"))
-    def diagnose_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t, u: services.diagnose_ticket(by=u, ticket=t),
-            _("%(count)d tickets in diagnosis."),
-        )
+    diagnose_selected = service_action(
+        services.diagnose_ticket,
+        "ticket",
+        description=_("Start diagnosing the selected tickets"),
+        done=_("%(count)d tickets in diagnosis."),
+    )
 
-    @admin.action(description=_("Write off the exhibits of the selected tickets"))
-    def write_off_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda t, u: services.write_off_ticket(by=u, ticket=t),
-            _("%(count)d exhibits written off."),
-        )
+    write_off_selected = service_action(
+        services.write_off_ticket,
+        "ticket",
+        description=_("Write off the exhibits of the selected tickets"),
+        done=_("%(count)d exhibits written off."),
+    )
 
 
 @admin.register(KnownFault)
