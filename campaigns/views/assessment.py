@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -332,16 +331,3 @@ def assessment_xlsx(request, slug):
         f'attachment; filename="assessment-{campaign.slug}-{year}.xlsx"'
     )
     return response
-
-
-urlpatterns = [
-    path("reports/", report_list, name="monthly-reports"),
-    path("reports/new/", report_create, name="monthly-report-create"),
-    path("reports/<int:pk>/", report_detail, name="monthly-report"),
-    path("reports/<int:pk>/summary/", report_summary, name="monthly-report-summary"),
-    path("reports/<int:pk>/submit/", report_submit, name="monthly-report-submit"),
-    path("reports/<int:pk>/approve/", report_approve, name="monthly-report-approve"),
-    path("reports/<int:pk>/return/", report_return, name="monthly-report-return"),
-    path("campaigns/<slug:slug>/assessment/", assessment_page, name="campaign-assessment-page"),
-    path("campaigns/<slug:slug>/assessment.xlsx", assessment_xlsx, name="campaign-assessment-xlsx"),
-]

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -236,27 +235,3 @@ def participation_action(request, pk, action):
     ):
         return redirect(target)
     return redirect("campaign-participants", slug=participation.campaign.slug)
-
-
-urlpatterns = [
-    path("campaigns/", campaign_list, name="campaign-list"),
-    path("campaigns/new/", campaign_create, name="campaign-create"),
-    path("campaigns/<slug:slug>/", campaign_detail, name="campaign-detail"),
-    path("campaigns/<slug:slug>/edit/", campaign_edit, name="campaign-edit"),
-    path("campaigns/<slug:slug>/apply/", campaign_apply, name="campaign-apply"),
-    path(
-        "campaigns/<slug:slug>/participants/",
-        campaign_participants,
-        name="campaign-participants",
-    ),
-    path(
-        "campaigns/<slug:slug>/participants/export.<str:file_format>",
-        participants_export,
-        name="campaign-participants-export",
-    ),
-    path(
-        "participations/<int:pk>/<str:action>/",
-        participation_action,
-        name="participation-action",
-    ),
-]

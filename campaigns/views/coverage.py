@@ -8,7 +8,7 @@ XLSX.
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -219,25 +219,3 @@ def export_counties(request, slug, file_format):
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response
-
-
-urlpatterns = [
-    path("campaigns/<slug:slug>/coverage/", coverage_map, name="campaign-coverage-map"),
-    path(
-        "campaigns/<slug:slug>/coverage/counties.csv",
-        export_counties,
-        {"file_format": "csv"},
-        name="campaign-coverage-csv",
-    ),
-    path(
-        "campaigns/<slug:slug>/coverage/counties.xlsx",
-        export_counties,
-        {"file_format": "xlsx"},
-        name="campaign-coverage-xlsx",
-    ),
-    path(
-        "campaigns/<slug:slug>/coverage/<str:code>/",
-        coverage_map,
-        name="campaign-coverage-region",
-    ),
-]

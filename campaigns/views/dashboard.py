@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
@@ -256,10 +255,3 @@ def _attachment(content, content_type, filename):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-urlpatterns = [
-    path("dashboard/", dashboard, name="dashboard"),
-    path("dashboard/export.csv", export_csv, name="dashboard-export-csv"),
-    path("dashboard/export.xlsx", export_xlsx, name="dashboard-export-xlsx"),
-]
