@@ -126,6 +126,7 @@ class KitRequestViewSet(
             quantity_received=data.get("quantity_received"),
             condition=data.get("condition", ""),
             quantity_damaged=data.get("quantity_damaged"),
+            photo=data.get("photo"),
         )
         return self._answer(kit_request)
 

@@ -45,6 +45,7 @@ class ReceiveForm(forms.Form):
         label=_("Of which damaged"), required=False, min_value=0, max_value=1_000_000
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    photo = forms.FileField(label=_("Photo of what arrived"), required=False)
 
 
 class ResolveForm(forms.Form):

@@ -165,6 +165,11 @@ class KitRequest(models.Model):
     condition = models.CharField(
         _("condition on arrival"), max_length=16, choices=ReceiptCondition.choices, blank=True
     )
+    # What the facility saw on arrival (a damaged box, a short delivery), re-encoded without
+    # metadata like every photo taken on the platform.
+    receipt_photo = models.ImageField(
+        _("photo on arrival"), upload_to="kits/receipts/%Y/%m/", blank=True, max_length=300
+    )
     last_reminded_on = models.DateField(_("last receipt reminder"), null=True, blank=True)
 
     history = HistoricalRecords()

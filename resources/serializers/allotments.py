@@ -56,6 +56,11 @@ class ReceiveSerializer(serializers.Serializer):
         choices=ReceiptCondition.choices, required=False, default=ReceiptCondition.COMPLETE
     )
     quantity_damaged = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+    photo = serializers.FileField(
+        required=False,
+        help_text="A photo of what arrived (multipart): JPEG, PNG or WebP, re-encoded without "
+        "metadata.",
+    )
 
 
 class DiscrepancySerializer(serializers.ModelSerializer):

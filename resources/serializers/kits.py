@@ -77,6 +77,7 @@ class KitRequestSerializer(serializers.ModelSerializer):
             "reject_reason",
             "quantity_received",
             "condition",
+            "receipt_photo",
             "overdue",
             "allotment",
         ]

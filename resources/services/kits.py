@@ -12,12 +12,14 @@ permission check, never the transition or stock rules.
 """
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import BadRequest, DomainError, InvalidTransition, NotAllowed
+from config.images import clean_photo
 from facilities.models import FacilityStatus
 from facilities.notifications import facility_staff_emails, notify, reviewer_emails
 from facilities.roles import get_scope
@@ -411,16 +413,48 @@ def receipt_note(discrepancy):
     }
 
 
-@transaction.atomic
 def receive_request(
-    *, kit_request, by, note="", quantity_received=None, condition="", quantity_damaged=None
+    *,
+    kit_request,
+    by,
+    note="",
+    quantity_received=None,
+    condition="",
+    quantity_damaged=None,
+    photo=None,
 ):
     """Confirm, as staff of the requesting facility, what of a shipped kit arrived.
 
     Without figures, the whole quantity arrived complete. A short or damaged receipt records
     the quantity received and opens one discrepancy for the administrators to resolve; the
-    request's timeline shows both.
+    request's timeline shows both. A photo of what arrived (optional) is checked and
+    re-encoded like activity photos before anything is written; a refused photo refuses the
+    receipt, and the stored file is removed again when the receipt cannot be written.
     """
+    clean = clean_photo(photo) if photo is not None else None
+    field = KitRequest._meta.get_field("receipt_photo")
+    stored = None
+    try:
+        with transaction.atomic():
+            if clean is not None:
+                name = field.generate_filename(None, f"receipt{clean.extension}")
+                stored = field.storage.save(name, ContentFile(clean.content))
+            return _receive(
+                kit_request=kit_request,
+                by=by,
+                note=note,
+                quantity_received=quantity_received,
+                condition=condition,
+                quantity_damaged=quantity_damaged,
+                photo_name=stored or "",
+            )
+    except Exception:
+        if stored:
+            field.storage.delete(stored)
+        raise
+
+
+def _receive(*, kit_request, by, note, quantity_received, condition, quantity_damaged, photo_name):
     locked = _lock(kit_request)
     _require(can_receive(by, locked))
     if not can_transition(locked, S.RECEIVED):
@@ -439,6 +473,7 @@ def receive_request(
         received_at=timezone.now(),
         quantity_received=received,
         condition=condition,
+        **({"receipt_photo": photo_name} if photo_name else {}),
     )
     if condition != ReceiptCondition.COMPLETE:
         discrepancy = Discrepancy.objects.create(

@@ -227,6 +227,7 @@ def _receive(kit_request, user, data):
         condition=data["condition"],
         quantity_received=data["quantity_received"],
         quantity_damaged=data["quantity_damaged"],
+        photo=data.get("photo"),
     )
 
 
@@ -250,7 +251,7 @@ def request_action(request, pk, action):
     """One workflow step from a page; errors come back as messages on the page we came from."""
     kit_request = get_object_or_404(KitRequest.objects.visible_to(request.user), pk=pk)
     form_class, call, success = ACTIONS[action]
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
