@@ -85,8 +85,21 @@ def dashboard(request):
             province_rows=[
                 [row[key] for key, _label in PROVINCE_COLUMNS[1:]] for row in stats["by_province"]
             ],
+            allotment_rows=_allotment_rows(stats["allotments_by_province"]),
         )
     return render(request, "campaigns/dashboard.html", context)
+
+
+def _allotment_rows(allotments):
+    """The provinces' allotments with what is left and the share used (whole per cent)."""
+    return [
+        {
+            **row,
+            "left": row["quantity"] - row["used"],
+            "percent": round(100 * row["used"] / row["quantity"]) if row["quantity"] else 0,
+        }
+        for row in allotments
+    ]
 
 
 def _charts(stats):

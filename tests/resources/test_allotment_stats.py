@@ -54,3 +54,21 @@ def test_received_units_discrepancies_and_overdue_shipments_are_counted():
     assert (allotments["230000"]["quantity"], allotments["230000"]["used"]) == (10, 7)
     assert (allotments["440000"]["quantity"], allotments["440000"]["used"]) == (5, 2)
     assert allotments["230000"]["name"] == "黑龙江省"
+
+
+def test_the_dashboard_shows_each_provinces_allotment_use(client):
+    world = build_allotment_world()
+    campaign = factories.CampaignFactory(status="active")
+    Kit.objects.filter(pk=world.kit.pk).update(campaign=campaign)
+    shipped(world, world.facility_a, 3)
+
+    client.force_login(world.admin)
+    html = client.get(
+        "/dashboard/", {"campaign": campaign.slug}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert 'id="allotment-use"' in html
+    row = html.split('data-province="230000"')[1].split("</tr>")[0]
+    # Allotted 10, 3 used by the approved request, 7 left, 30 per cent.
+    assert [cell.split("<")[0].strip() for cell in row.split("<td>")[1:4]] == ["10", "3", "7"]
+    assert "30%" in row
