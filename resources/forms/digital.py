@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import DomainError
 from config.files import check_picture
 
-from ..files import check_format, inspect_upload
 from ..models import DigitalResource
+from ..services.uploads import check_format, inspect_upload
 
 
 class DigitalResourceAdminForm(forms.ModelForm):

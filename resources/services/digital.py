@@ -37,7 +37,6 @@ from config.tasks import send_task_on_commit
 from facilities.models import Membership
 from facilities.roles import get_scope
 
-from ..files import check_format, inspect_upload
 from ..models import (
     DigitalResource,
     DownloadDaily,
@@ -45,6 +44,7 @@ from ..models import (
     ResourceAccess,
     ResourceStatus,
 )
+from .uploads import check_format, inspect_upload
 
 logger = logging.getLogger(__name__)
 

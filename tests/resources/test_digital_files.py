@@ -8,9 +8,9 @@ import pytest
 from django.utils import translation
 
 from config.files import FileTooLarge, FileTypeMismatch, check_picture, sniff_bytes
-from resources.files import format_accepts, inspect_upload
 from resources.models import ResourceFormat as F
 from resources.services.digital import client_network
+from resources.services.uploads import format_accepts, inspect_upload
 from tests.resources.digital_support import jpeg_bytes, mp4_bytes, pdf_bytes, png_bytes, upload
 
 

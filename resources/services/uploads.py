@@ -23,7 +23,7 @@ from config.files import (
     sniff_content_type,
 )
 
-from .models import ResourceFormat
+from ..models import ResourceFormat
 
 OFFICE_TYPES = frozenset(
     {
