@@ -1,12 +1,13 @@
 """Catalogue: GET /api/v1/digital-resources/?page_size=100 over 100,000 resources.
 
-The endpoint runs in-process through Django's test client (middleware, DRF, filters, the
-stamp query with its cached count, pagination, row shaping, JSON rendering), anonymous, with
-the files on S3 as in production (a real SeaweedFS: thumbnail URLs are signed, then reused). The
-baseline is the least the same page can cost: the same rows fetched with .values() and
-serialised with json.dumps. Also measured: a deep page, a revalidation answered 304, page 1
-with local media (unsigned thumbnail URLs), the stamp query alone, and DRF's ModelSerializer
-on the same rows (why the list reads .values()).
+The endpoint runs in-process through Django's test client (middleware, DRF, filters, the page
+query carrying the table's stamp with the count cached, pagination, row shaping, JSON
+rendering), anonymous, with the files on S3 as in production (a real SeaweedFS: thumbnail URLs
+are signed, then reused). The baseline is the least the same page can cost: the same rows
+fetched with .values() and serialised with json.dumps. Also measured: a deep page, a
+revalidation answered 304, page 1 with local media (unsigned thumbnail URLs), the stamp query
+alone (what an empty page pays besides), and DRF's ModelSerializer on the same rows (why the
+list reads .values()).
 """
 
 import datetime
@@ -70,7 +71,7 @@ def run(scale=None):
         report(f"catalogue {name}", measured, base, "ms")
     first_baseline = timings["page 1"][1]
     report("catalogue page 1, files on local media", local, first_baseline, "ms")
-    report("the stamp query alone (count cached)", stamp, first_baseline, "ms")
+    report("the stamp query alone (empty pages; count cached)", stamp, first_baseline, "ms")
     report("DRF ModelSerializer on the page-1 rows", serializer, first_baseline, "ms")
 
 
@@ -113,7 +114,7 @@ class Page:
         assert self.revalidate().status_code == 304
 
     def aggregate(self):
-        """The list's stamp query: table MAX(updated_at) and MAX(id), the count when not cached."""
+        """The stamp query of an empty page: table MAX(updated_at) and MAX(id), the count cached."""
         from resources.api.digital import _stamp_and_count
 
         return _stamp_and_count(self.visible, "p", [("page_size", [str(PAGE_SIZE)])])

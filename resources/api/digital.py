@@ -1,19 +1,24 @@
 """REST endpoints of the digital-resource catalogue, uploads and tracked downloads.
 
-The list costs two queries and never aggregates the whole catalogue on a cache hit:
+A catalogue page whose count is cached costs one query and never aggregates the whole
+catalogue:
 
-- one "stamp" query reads MAX(updated_at) and MAX(id) of the whole table (two index probes);
-  only when the count cached for this filter set does not match that stamp, a second one
-  reads the stamp again with COUNT(*) of the filtered rows;
-- the page itself, as `.values()` rows (serializers/digital.py: catalogue_rows).
+- the page itself, as `.values()` rows (serializers/digital.py: catalogue_rows), carries the
+  table's "stamp" in two more columns: scalar subqueries for MAX(updated_at) and MAX(id) (two
+  index probes), which PostgreSQL and SQLite evaluate once per statement. Only an empty page
+  (or `page=last`, which needs the count first) reads the stamp in a query of its own;
+- only when the count cached for this filter set does not match that stamp, a second query
+  reads the stamp again with COUNT(*) of the filtered rows.
 
 Last-Modified is the table's MAX(updated_at): every save (auto_now), withdrawal included,
 moves it. The weak ETag hashes the page's own rows (every listed column), the count and the
 query, so it changes whenever the answer's content does, download counts included. The count
-is cached per filter set (CACHES, Redis in production) under the stamp plus a counter that
-deletions bump (signals); an entry lives COUNT_TTL seconds at most, which bounds how long a
-count can lag behind a write that escaped both (a raw SQL delete, or a transaction that
-commits an older updated_at after a newer one).
+is cached per filter set (CACHES, Redis in production: one round trip per page, together with
+the counter below), shared by every process so that a new stamp costs one COUNT, not one per
+worker, under the stamp plus a counter that deletions bump (signals); a deletion moves neither
+MAX, so the counter has to be read from the shared cache on every page. An entry lives
+COUNT_TTL seconds at most, which bounds how long a count can lag behind a write that escaped
+both (a raw SQL delete, or a transaction that commits an older updated_at after a newer one).
 """
 
 import copy
@@ -22,10 +27,10 @@ import pickle
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import connection, transaction
+from django.db.models import Field
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -63,6 +68,8 @@ UPLOAD_OVERHEAD = 64 * 1024
 COUNT_TTL = 60
 # Query parameters that do not change which rows are counted.
 NOT_COUNTED = {"page", "page_size", "ordering", "format_suffix"}
+# Pages beyond this offset are not fetched before the count: the paginator answers them 404.
+LARGEST_OFFSET = 2**31
 
 
 def _refuse_oversized(request):
@@ -105,17 +112,54 @@ class CatalogueNegotiation(DefaultContentNegotiation):
         URL_FORMAT_OVERRIDE = None
 
 
-class KnownCountPaginator(Paginator):
-    """Takes the row count the ETag query already computed instead of a second COUNT."""
+class CatalogueRows:
+    """The listed rows as the paginator sees them: the count known already, and the slice of
+    the page asked for fetched already (with the stamp) when it was."""
 
-    @cached_property
+    def __init__(self, rows, *, total, offset=None, fetched=None):
+        self.rows, self.total, self.offset, self.fetched = rows, total, offset, fetched
+
     def count(self):
-        known = getattr(self.object_list, "known_count", None)
-        return known if known is not None else super().count
+        return self.total
+
+    def __getitem__(self, index):
+        if self.fetched is not None and index.start == self.offset:
+            return self.fetched[: index.stop - index.start]
+        return self.rows[index]
 
 
-class CataloguePagination(StandardPagination):
-    django_paginator_class = KnownCountPaginator
+def _requested_slice(pagination, request):
+    """(offset, size) of the page asked for; None when the count must come first: `page=last`,
+    not a page number (the paginator's 404), or an offset no database would take."""
+    size = pagination.get_page_size(request)
+    try:
+        number = int(request.query_params.get(pagination.page_query_param) or 1)
+    except ValueError:
+        return None
+    offset = (number - 1) * size
+    if not size or number < 1 or offset > LARGEST_OFFSET:
+        return None
+    return offset, size
+
+
+def _stamped_page(rows, offset, size):
+    """(the rows of one page, the table's (MAX(updated_at), MAX(id)) or None for no rows), in
+    one statement."""
+    table = connection.ops.quote_name(DigitalResource._meta.db_table)
+    # Untyped columns: a typed one would run Django's converters on every row; only the
+    # first row's stamp is read, and converted.
+    fetched = list(
+        rows.annotate(
+            stamp_last=RawSQL(f"SELECT MAX(updated_at) FROM {table}", (), Field()),
+            stamp_top=RawSQL(f"SELECT MAX(id) FROM {table}", (), Field()),
+        )[offset : offset + size]
+    )
+    if not fetched:
+        return fetched, None
+    stamp = _as_updated_at(fetched[0]["stamp_last"]), fetched[0]["stamp_top"]
+    for row in fetched:
+        del row["stamp_last"], row["stamp_top"]
+    return fetched, stamp
 
 
 def _member_flag(user):
@@ -140,11 +184,13 @@ def _as_updated_at(value):
     return value
 
 
-def _stamp_and_count(queryset, member, query):
+def _stamp_and_count(queryset, member, query, stamp=None):
     """(MAX(updated_at) of the table, COUNT of `queryset`), the count from the cache if current.
 
-    With a cached count, one query reads the table's stamp alone; the COUNT runs (together
-    with the stamp) only when there is none or it is not for this stamp.
+    `stamp` is the table's (MAX(updated_at), MAX(id)) when the page query read it already;
+    else one query reads it alone. The COUNT runs (together with the stamp) only when no
+    count is cached or it is not for this stamp; the answer's date is `stamp`'s when given,
+    the stamp of the page's rows.
     """
     counted = [(name, values) for name, values in query if name not in NOT_COUNTED]
     key = (
@@ -154,24 +200,25 @@ def _stamp_and_count(queryset, member, query):
     deletions = cached.get(services.CATALOGUE_DELETIONS_KEY)
     entry = cached.get(key)
     table = connection.ops.quote_name(DigitalResource._meta.db_table)
-    stamp = f"SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}"
+    stamp_query = f"SELECT MAX(updated_at) AS last, MAX(id) AS top FROM {table}"
     with connection.cursor() as cursor:
         if entry is not None and entry[0][2] == deletions:
-            cursor.execute(stamp)
-            last, top = cursor.fetchone()
-            last = _as_updated_at(last)
-            if (last, top) == entry[0][:2]:
-                return last, entry[1]
+            if stamp is None:
+                cursor.execute(stamp_query)
+                last, top = cursor.fetchone()
+                stamp = _as_updated_at(last), top
+            if stamp == entry[0][:2]:
+                return stamp[0], entry[1]
         inner, params = queryset.order_by().values("id").query.sql_with_params()
         cursor.execute(
             "SELECT stamp.last, stamp.top, "
-            f"(SELECT COUNT(*) FROM ({inner}) AS listed) FROM ({stamp}) AS stamp",
+            f"(SELECT COUNT(*) FROM ({inner}) AS listed) FROM ({stamp_query}) AS stamp",
             params,
         )
         last, top, total = cursor.fetchone()
     last = _as_updated_at(last)
     cache.set(key, ((last, top, deletions), total), COUNT_TTL)
-    return last, total
+    return (stamp[0] if stamp else last), total
 
 
 class DigitalResourceViewSet(
@@ -187,7 +234,7 @@ class DigitalResourceViewSet(
     filterset_class = DigitalResourceFilter
     filter_backends = [CatalogueFilterBackend]
     throttle_classes = [AnonRateThrottle, SignedInRateThrottle]
-    pagination_class = CataloguePagination
+    pagination_class = StandardPagination
     # Token first, so that a missing credential is a 401 with WWW-Authenticate: Token.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -224,10 +271,16 @@ class DigitalResourceViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         member = _member_flag(request.user)
         query = sorted(request.query_params.lists())
-        last, total = _stamp_and_count(queryset, member, query)
         rows = queryset.values(*VALUE_COLUMNS)
-        rows.known_count = total
-        page = self.paginate_queryset(rows)
+        requested = _requested_slice(self.paginator, request)
+        offset, fetched, stamp = None, None, None
+        if requested is not None:
+            offset = requested[0]
+            fetched, stamp = _stamped_page(rows, *requested)
+        last, total = _stamp_and_count(queryset, member, query, stamp)
+        page = self.paginate_queryset(
+            CatalogueRows(rows, total=total, offset=offset, fetched=fetched)
+        )
         etag = _etag(
             "list",
             member,

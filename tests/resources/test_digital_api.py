@@ -197,6 +197,33 @@ def test_anonymous_list_runs_two_queries(api_client, django_assert_num_queries):
         api_client.get(LIST_URL)
 
 
+def test_a_page_whose_count_is_cached_costs_one_query(api_client, django_assert_num_queries):
+    bulk_resources(20)
+    first = api_client.get(LIST_URL, {"page_size": 5})
+    with django_assert_num_queries(1):  # the page, which carries the table's stamp
+        again = api_client.get(LIST_URL, {"page_size": 5, "page": 2})
+    assert again.json()["count"] == first.json()["count"] == 20
+
+
+def test_a_deleted_resource_changes_the_cached_count_and_the_etag(api_client):
+    bulk_resources(20)
+    first = api_client.get(LIST_URL, {"page_size": 5})
+    # Neither the newest nor the highest id: the table's stamp does not move.
+    middle = DigitalResource.objects.order_by("pk")[10]
+    middle.delete()
+    again = api_client.get(LIST_URL, {"page_size": 5}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert again.json()["count"] == 19
+
+
+def test_the_last_page_and_pages_beyond_it(api_client):
+    bulk_resources(12)
+    everything = ids(api_client.get(LIST_URL, {"page_size": 50}))
+    assert ids(api_client.get(LIST_URL, {"page_size": 5, "page": "last"})) == everything[10:]
+    for page in (4, 10**30, 0, "two"):
+        assert api_client.get(LIST_URL, {"page_size": 5, "page": page}).status_code == 404
+
+
 def test_a_page_without_filters_lists_what_the_default_filters_list(api_client, admin_user):
     bulk_resources(15)
     pks = list(DigitalResource.objects.order_by("pk").values_list("pk", flat=True))
