@@ -38,6 +38,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -47,6 +48,7 @@ from config.files import FileTooLarge
 from config.pagination import StandardPagination
 from config.parsers import JSONParser
 from config.permissions import IsNationalAdmin
+from config.renderers import FastJSONRenderer
 from facilities.roles import get_scope
 
 from ..filters.digital import CatalogueFilterBackend, DigitalResourceFilter
@@ -240,6 +242,7 @@ class DigitalResourceViewSet(
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = r"\d+"
     content_negotiation_class = CatalogueNegotiation
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     def get_permissions(self):
         if self.action == "create":
