@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError, NotAllowed
@@ -128,10 +128,10 @@ def add_exhibit(request, pk):
 
 # What the set's managers can do about an exhibit flagged missing at a hand-over.
 MISSING_ACTIONS = {
-    "found": (repair_services.mark_exhibit_found, _lazy("%(exhibit)s is back in the set.")),
+    "found": (repair_services.mark_exhibit_found, gettext_lazy("%(exhibit)s is back in the set.")),
     "write-off": (
         repair_services.write_off_missing_exhibit,
-        _lazy("%(exhibit)s was written off and retired."),
+        gettext_lazy("%(exhibit)s was written off and retired."),
     ),
 }
 
