@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from .api import exhibits as api_exhibits
 from .api import repairs as api_repairs
-from .views import allotments, digital, distributions, exhibits, kits, repairs
+from .views import allotments, bundles, digital, distributions, exhibits, kits, repairs
 
 kits_patterns = [
     path("kits/", kits.catalogue, name="catalogue"),
@@ -49,9 +49,9 @@ distributions_patterns = [
     path("distributions/<int:pk>/", distributions.distribution_detail, name="detail"),
     path("distributions/<int:pk>/progress/", distributions.distribution_progress, name="progress"),
     path("distributions/<int:pk>/skipped.csv", distributions.skipped_csv, name="skipped-csv"),
-    path("bundles/", distributions.bundle_list, name="bundle-list"),
-    path("bundles/new/", distributions.bundle_create, name="bundle-create"),
-    path("bundles/<int:pk>/download/", distributions.bundle_download, name="bundle-download"),
+    path("bundles/", bundles.bundle_list, name="bundle-list"),
+    path("bundles/new/", bundles.bundle_create, name="bundle-create"),
+    path("bundles/<int:pk>/download/", bundles.bundle_download, name="bundle-download"),
 ]
 
 

@@ -1,13 +1,12 @@
-"""Pages of bulk distributions (administrators: start one, watch its progress, download the
-skipped report) and of offline bundles (the bundle list of the catalogue, tracked download)."""
+"""Pages of bulk distributions: administrators start one, watch its progress and download
+the skipped report."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
@@ -15,9 +14,8 @@ from config.spreadsheets import SafeCSVWriter
 from facilities.models import FacilityKind
 from facilities.roles import get_scope
 
-from ..forms.distributions import BundleForm, DistributionForm
-from ..models import Distribution, DistributionStatus, ResourceBundle
-from ..services import bundles as bundle_services
+from ..forms.distributions import DistributionForm
+from ..models import Distribution, DistributionStatus
 from ..services import distributions as services
 
 PAGE_SIZE = 25
@@ -151,49 +149,3 @@ def skipped_csv(request, pk):
         f'attachment; filename="distribution-{distribution.pk}-skipped.csv"'
     )
     return response
-
-
-def bundle_list(request):
-    """The offline bundles of the catalogue that the visitor may download."""
-    bundles = (
-        ResourceBundle.objects.downloadable_by(request.user)
-        .select_related("campaign")
-        .order_by("-built_at", "-id")
-    )
-    page = Paginator(bundles, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "resources/bundles/list.html",
-        {"page_obj": page, "is_admin": get_scope(request.user).is_admin},
-    )
-
-
-def bundle_download(request, pk):
-    """Record the download (channel `bundle`) and answer with the ZIP."""
-    bundle = ResourceBundle.objects.downloadable_by(request.user).filter(pk=pk).first()
-    if bundle is None:
-        if bundle_services.bundle_needs_sign_in(request.user, pk):
-            return redirect_to_login(request.get_full_path())
-        raise Http404
-    bundle_services.track_bundle_download(
-        bundle_id=bundle.pk, user=request.user, remote_addr=request.META.get("REMOTE_ADDR")
-    )
-    return bundle_services.bundle_file_response(bundle)
-
-
-@admin_only
-def bundle_create(request):
-    form = BundleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            bundle = bundle_services.create_bundle(by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(
-                request,
-                _("The bundle “%(title)s” is being built; it appears here once ready.")
-                % {"title": bundle.title},
-            )
-            return redirect(reverse("admin:resources_resourcebundle_change", args=[bundle.pk]))
-    return render(request, "resources/bundles/create.html", {"form": form})
