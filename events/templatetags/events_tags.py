@@ -45,3 +45,19 @@ def resources_used_visible(context, activity):
     return list(
         DigitalResource.objects.visible_to(user).filter(activities=activity).order_by("title", "id")
     )
+
+
+@register.filter
+def photo_srcset(photo):
+    """`srcset` of an activity photo: its thumbnail and the full picture, each with its width,
+    so that phones load the small one and wide screens the sharp one. Empty when there is no
+    choice to make (no thumbnail yet, or a picture no larger than its thumbnail)."""
+    from config.images import THUMBNAIL_SIZE
+
+    if not (photo.width and photo.height and photo.thumbnail):
+        return ""
+    scale = min(THUMBNAIL_SIZE[0] / photo.width, THUMBNAIL_SIZE[1] / photo.height)
+    if scale >= 1:
+        return ""
+    width = max(round(photo.width * scale), 1)
+    return f"{photo.thumbnail.url} {width}w, {photo.image.url} {photo.width}w"

@@ -104,6 +104,9 @@ def test_staff_report_an_admin_verifies_the_public_sees_it(live_server, browser_
     thumbnails = loaded_images(page, "img.activity-photo.has-thumbnail")
     assert len(thumbnails) == 2
     assert all("/media/activities/thumbnails/" in src for src in thumbnails)
+    # Of each photo's srcset, a phone loads the thumbnail, not the full picture.
+    shown = page.eval_on_selector_all("img.activity-photo", "els => els.map(e => e.currentSrc)")
+    assert len(shown) == 2 and all("/media/activities/thumbnails/" in src for src in shown)
     assert page.get_by_alt_text("科学表演").count() == 1
     # Nothing overflows the phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

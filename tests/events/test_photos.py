@@ -152,3 +152,25 @@ def test_making_the_thumbnail_twice_keeps_one(staff, activity, _media_in_tmp):
     assert first == second
     assert len(stored_files(_media_in_tmp)) == 2
     assert services.make_thumbnail(photo_id=photo_id + 1000) is None
+
+
+def test_photo_srcset_offers_the_thumbnail_and_the_full_picture_with_their_widths():
+    from types import SimpleNamespace
+
+    from events.templatetags.events_tags import photo_srcset
+
+    def file(url):
+        return SimpleNamespace(url=url, __bool__=lambda: True)
+
+    landscape = SimpleNamespace(
+        width=1600, height=1200, image=file("/m/full.jpg"), thumbnail=file("/m/thumb.jpg")
+    )
+    assert photo_srcset(landscape) == "/m/thumb.jpg 480w, /m/full.jpg 1600w"
+    portrait = SimpleNamespace(
+        width=900, height=1600, image=file("/m/p.jpg"), thumbnail=file("/m/pt.jpg")
+    )
+    assert photo_srcset(portrait) == "/m/pt.jpg 270w, /m/p.jpg 900w"
+    no_thumbnail = SimpleNamespace(width=3000, height=2000, image=file("/m/s.jpg"), thumbnail="")
+    assert photo_srcset(no_thumbnail) == ""
+    small = SimpleNamespace(width=400, height=200, image=file("/m/s.jpg"), thumbnail=file("/t.jpg"))
+    assert photo_srcset(small) == ""
