@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from io import StringIO
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -101,6 +102,26 @@ def run(scale=1.0):
         report(f"coverage endpoint ({level}) vs largest query", endpoint, largest_time, "ms")
     cached = median_seconds(lambda: fetch({"level": "county"}), repeat=sizes.repeat)
     report("coverage endpoint (county), cached, vs largest query", cached, largest_time, "ms")
+
+    # The yearly assessment reads the same counties, kits and activities, per province.
+    assessor = Client()
+    assessor.force_login(get_user_model().objects.create_superuser("bench-assessor", password=None))
+    assessment_url = f"/api/v1/campaigns/{campaign.slug}/assessment/"
+
+    def assess():
+        response = assessor.get(assessment_url, {"year": START.year})
+        assert response.status_code == 200, response.content[:500]
+        return response.json()
+
+    ranked = assess()["provinces"]
+    with CaptureQueriesContext(connection) as captured:
+        assess()
+    print(
+        f"assessment: {len(ranked)} provinces ranked for {START.year}, "
+        f"{len(captured.captured_queries)} queries per request"
+    )
+    assessed = median_seconds(assess, repeat=sizes.repeat, setup=cache.clear)
+    report("assessment endpoint (all provinces) vs largest query", assessed, largest_time, "ms")
 
     for name, path in (
         ("China", f"/campaigns/{campaign.slug}/coverage/"),
