@@ -25,6 +25,15 @@ BYTE_ORDER_MARK = "\ufeff"
 SHEET_TITLE_LENGTH = 31
 
 
+def cell_text(value):
+    """An imported cell as text: spreadsheets give numbers for codes (230000 or 230000.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def neutralise(value):
     """The cell value to write: text that a spreadsheet would read as a formula gets a `'`."""
     if isinstance(value, Promise):

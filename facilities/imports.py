@@ -13,6 +13,7 @@ from import_export import fields, resources, widgets
 
 from config.spreadsheets import (
     SafeExportResource,
+    cell_text,
 )
 
 from .models import (
@@ -37,15 +38,6 @@ IMPORT_COLUMNS = (
 )
 
 
-def _text(value):
-    """Cell text: spreadsheets give numbers for codes (230000 or 230000.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 class RegionLookup:
     """All regions in memory, found by 6-digit code, by name or by a path of names.
 
@@ -67,7 +59,7 @@ class RegionLookup:
         return names
 
     def find(self, value):
-        value = _text(value)
+        value = cell_text(value)
         if not value:
             raise ValueError(_("The region is missing."))
         if value.isdigit():
@@ -121,7 +113,7 @@ class ChoiceWidget(widgets.Widget):
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        value = _text(value)
+        value = cell_text(value)
         if not value:
             return self.default
         for choice in self.choices_class:
@@ -193,11 +185,11 @@ class FacilityImportResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
-        if not _text(row.get("status")):
+        if not cell_text(row.get("status")):
             instance.status = FacilityStatus.APPROVED  # an imported roster is a known one
-        instance.name = _text(instance.name)
+        instance.name = cell_text(instance.name)
         for attribute in ("address", "contact_name", "contact_phone", "contact_email"):
-            setattr(instance, attribute, _text(getattr(instance, attribute, "")))
+            setattr(instance, attribute, cell_text(getattr(instance, attribute, "")))
         if not instance.name:
             errors.setdefault("name", []).append(ValidationError(_("The name is missing.")))
         region = instance.region if instance.region_id else None
@@ -253,7 +245,7 @@ class TagWidget(widgets.Widget):
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        code = _text(value).lower()
+        code = cell_text(value).lower()
         if not code:
             raise ValueError(_("The tag is missing."))
         tag = self.tags_getter().get(code)

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.admin import run_service_action
+from config.admin import service_action
 from config.tasks import send_task_on_commit
 from facilities.roles import get_scope
 
@@ -87,27 +87,20 @@ class DigitalResourceAdmin(admin.ModelAdmin):
             **{name: data.get(name) for name in services.EDITABLE_FIELDS},
         )
 
-    @admin.action(description=_("Withdraw the selected resources"))
-    def withdraw_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda resource, by: services.withdraw_resource(resource=resource, by=by),
-            lambda n: ngettext("%d resource withdrawn.", "%d resources withdrawn.", n) % n,
-        )
-
-    @admin.action(description=_("Publish the selected resources again"))
-    def republish_selected(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda resource, by: services.republish_resource(resource=resource, by=by),
-            lambda n: (
-                ngettext("%d resource published again.", "%d resources published again.", n) % n
-            ),
-        )
+    withdraw_selected = service_action(
+        services.withdraw_resource,
+        "resource",
+        description=_("Withdraw the selected resources"),
+        done=lambda n: ngettext("%d resource withdrawn.", "%d resources withdrawn.", n) % n,
+    )
+    republish_selected = service_action(
+        services.republish_resource,
+        "resource",
+        description=_("Publish the selected resources again"),
+        done=lambda n: (
+            ngettext("%d resource published again.", "%d resources published again.", n) % n
+        ),
+    )
 
     @admin.action(description=_("Make the thumbnails again"))
     def regenerate_thumbnails(self, request, queryset):

@@ -15,18 +15,12 @@ from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from config.spreadsheets import cell_text
+
 from ..models import Exhibit, ExhibitionSet
 from ..services import exhibits as services
 
 EXHIBIT_COLUMNS = ("code", "name", "model")
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 class ExhibitImportResource(resources.ModelResource):
@@ -57,7 +51,7 @@ class ExhibitImportResource(resources.ModelResource):
         super().import_instance(instance, row, **kwargs)
         instance.exhibition_set = self.exhibition_set
         instance.code, instance.name, instance.model = (
-            _text(getattr(instance, name, "")) for name in EXHIBIT_COLUMNS
+            cell_text(getattr(instance, name, "")) for name in EXHIBIT_COLUMNS
         )
         problems = services.exhibit_row_problems(
             code=instance.code,
