@@ -431,7 +431,11 @@ def receive_request(
     re-encoded like activity photos before anything is written; a refused photo refuses the
     receipt, and the stored file is removed again when the receipt cannot be written.
     """
-    clean = clean_photo(photo) if photo is not None else None
+    clean = None
+    if photo is not None:
+        # Refuse an outsider before storing anything; the locked row is checked again below.
+        _require(can_receive(by, kit_request))
+        clean = clean_photo(photo)
     field = KitRequest._meta.get_field("receipt_photo")
     stored = None
     try:
